@@ -1,0 +1,165 @@
+//! Errors of the engine: a gazetteer that does not load, a request that cannot be served.
+//!
+//! Each error says what went wrong and where (the file, the line or the entity), so that the
+//! person who wrote the gazetteer or the request can fix it without reading the code.
+
+use std::fmt;
+use std::path::PathBuf;
+
+/// Where in a gazetteer file a problem lies.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Location {
+    /// The file as a whole.
+    File,
+    /// A line (1-based), with a column when known.
+    Line { line: usize, column: Option<usize> },
+    /// An entity, by its id, and the line where it starts.
+    Entity { id: String, line: usize },
+}
+
+/// What is wrong with a gazetteer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Problem {
+    /// The file or directory could not be read.
+    Io(String),
+    /// A directory holds no `*.toml` or `*.jsonl` file.
+    NoFiles,
+    /// A file is not valid UTF-8.
+    NotUtf8,
+    /// Malformed TOML or JSON, or a field of the wrong shape.
+    Syntax(String),
+    /// An id that is not of the form `<type>:<key>`.
+    BadId(String),
+    /// An id defined twice.
+    DuplicateId { first: String },
+    /// A required name is empty.
+    EmptyName { field: &'static str },
+    /// An alias, short name or demonym stem that is empty.
+    EmptyAlias { field: &'static str, index: usize },
+    /// An alias that normalization reduces to nothing or to white space (only diacritics, say).
+    NormalizesToNothing { field: &'static str, alias: String },
+    /// A demonym stem that does not end in the nisba ي, from which the forms are derived.
+    BadDemonymStem(String),
+    /// A Wikidata id that is not `Q` followed by digits.
+    BadWikidata(String),
+}
+
+/// A gazetteer that failed to load: the file, where in it, and the problem.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GazetteerError {
+    /// The file (or directory) at fault.
+    pub file: PathBuf,
+    /// Where in the file.
+    pub location: Location,
+    /// What is wrong.
+    pub problem: Problem,
+}
+
+impl fmt::Display for GazetteerError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file.display())?;
+        match &self.location {
+            Location::File => {}
+            Location::Line {
+                line,
+                column: Some(column),
+            } => write!(f, ":{line}:{column}")?,
+            Location::Line { line, column: None } => write!(f, ":{line}")?,
+            Location::Entity { id, line } => write!(f, ":{line}: entity {id:?}")?,
+        }
+        f.write_str(": ")?;
+        match &self.problem {
+            Problem::Io(message) => write!(f, "cannot read: {message}"),
+            Problem::NoFiles => {
+                f.write_str("no gazetteer files (*.toml or *.jsonl) in this directory")
+            }
+            Problem::NotUtf8 => f.write_str("not valid UTF-8"),
+            Problem::Syntax(message) => f.write_str(message),
+            Problem::BadId(id) => write!(
+                f,
+                "id {id:?} is not of the form <type>:<key> (a lowercase type such as `person`, \
+                 a colon, and a key of ASCII letters, digits and single hyphens)"
+            ),
+            Problem::DuplicateId { first } => {
+                write!(f, "id defined twice; first defined in {first}")
+            }
+            Problem::EmptyName { field } => write!(f, "`{field}` is empty"),
+            Problem::EmptyAlias { field, index } => write!(f, "`{field}` #{} is empty", index + 1),
+            Problem::NormalizesToNothing { field, alias } => write!(
+                f,
+                "`{field}` {alias:?} normalizes to nothing (only diacritics, tatweel, invisible \
+                 characters or white space)"
+            ),
+            Problem::BadDemonymStem(stem) => write!(
+                f,
+                "demonym stem {stem:?} does not end in ي: list the masculine singular without \
+                 the article (صيني, كازاخي), the other forms are derived from it"
+            ),
+            Problem::BadWikidata(id) => write!(f, "wikidata id {id:?} is not Q followed by digits"),
+        }
+    }
+}
+
+impl std::error::Error for GazetteerError {}
+
+/// A request the engine cannot serve, through the caller's fault.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ExtractError {
+    /// A type filter names a type the gazetteers do not have.
+    UnknownType { given: String, valid: Vec<String> },
+    /// The text is too long for the engine's 32-bit offsets.
+    TextTooLong { len: usize, max: usize },
+}
+
+impl fmt::Display for ExtractError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ExtractError::UnknownType { given, valid } => {
+                write!(
+                    f,
+                    "unknown entity type {given:?}; valid types: {}",
+                    valid.join(", ")
+                )
+            }
+            ExtractError::TextTooLong { len, max } => {
+                write!(f, "text of {len} bytes is over the limit of {max} bytes")
+            }
+        }
+    }
+}
+
+impl std::error::Error for ExtractError {}
+
+/// An extractor that could not be built: its gazetteer did not load, or the automaton could not
+/// be compiled (too large for the automaton's limits).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Error {
+    /// The gazetteer did not load.
+    Gazetteer(GazetteerError),
+    /// The automaton could not be built.
+    Automaton(String),
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Gazetteer(e) => write!(f, "gazetteer: {e}"),
+            Error::Automaton(message) => write!(f, "cannot build the automaton: {message}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Gazetteer(e) => Some(e),
+            Error::Automaton(_) => None,
+        }
+    }
+}
+
+impl From<GazetteerError> for Error {
+    fn from(e: GazetteerError) -> Self {
+        Error::Gazetteer(e)
+    }
+}

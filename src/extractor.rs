@@ -1,0 +1,629 @@
+//! The extractor: one automaton over every normalized alias, and the rules that turn its
+//! candidates into mentions.
+//!
+//! Building an [`Extractor`] normalizes every surface of every entity (names, aliases, short
+//! names, derived demonym forms, and the lam-lam variant of those that begin with ال) and
+//! compiles them into one Aho-Corasick automaton. The extractor is immutable afterwards and
+//! shared by every request (`Send + Sync`).
+//!
+//! Extraction normalizes the text, runs an overlapping search so that no valid candidate is
+//! hidden behind an invalid longer one, keeps the candidates that stand as words ([`crate::words`]),
+//! chooses among overlapping ones (the longest, then the leftmost), resolves short names and
+//! ambiguous aliases within the document, and maps spans back to the original text.
+
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::time::{Duration, Instant};
+
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+
+use crate::demonym;
+use crate::error::{Error, ExtractError};
+use crate::gazetteer::{Entity, Gazetteer};
+use crate::mention::{Form, Mention};
+use crate::normalize::{Normalizer, normalize};
+use crate::offsets::{OffsetEncoding, to_encoding};
+use crate::words::{Prefix, is_right_edge, is_word_char, prefix_before};
+
+/// Above this many patterns the automaton is a contiguous NFA rather than a DFA: a DFA over
+/// hundreds of thousands of aliases costs gigabytes for little gain in speed.
+const DFA_PATTERN_LIMIT: usize = 20_000;
+
+/// Where a surface may stand inside a word.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum Attach {
+    /// At a word start only: aliases of two letters or fewer take no proclitic (`ولي` is not Li).
+    WordStart,
+    /// At a word start or after a proclitic.
+    Proclitic,
+    /// Only after a proclitic ending in ل: the lam-lam variant of an alias in ال (`للصين`).
+    AfterLam,
+}
+
+impl Attach {
+    fn allows(self, prefix: Prefix) -> bool {
+        match (self, prefix) {
+            (_, Prefix::InsideWord) => false,
+            (Attach::WordStart, Prefix::WordStart) => true,
+            (Attach::WordStart, Prefix::Proclitic { .. }) => false,
+            (Attach::Proclitic, _) => true,
+            (Attach::AfterLam, Prefix::Proclitic { ends_in_lam, .. }) => ends_in_lam,
+            (Attach::AfterLam, Prefix::WordStart) => false,
+        }
+    }
+}
+
+/// One meaning of a pattern: which entity, in which form, under which attachment rule.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+struct Sense {
+    entity: u32,
+    form: Form,
+    attach: Attach,
+}
+
+/// The patterns of the automaton (distinct normalized surfaces) and their senses.
+struct Patterns {
+    texts: Vec<String>,
+    senses: Vec<Vec<Sense>>,
+}
+
+impl Patterns {
+    fn collect(gazetteer: &Gazetteer) -> Patterns {
+        let mut patterns = Patterns {
+            texts: Vec::new(),
+            senses: Vec::new(),
+        };
+        let mut index: HashMap<String, usize> = HashMap::new();
+        for (i, entity) in gazetteer.entities().iter().enumerate() {
+            let entity_index = u32::try_from(i).expect("fewer than 2^32 entities");
+            for (surface, form) in surfaces(entity) {
+                let short = surface.chars().filter(|&c| is_word_char(c)).count() <= 2;
+                let attach = if short {
+                    Attach::WordStart
+                } else {
+                    Attach::Proclitic
+                };
+                if attach == Attach::Proclitic && surface.starts_with("ال") {
+                    let lam_lam = surface['ا'.len_utf8()..].to_string();
+                    patterns.add(
+                        &mut index,
+                        lam_lam,
+                        Sense {
+                            entity: entity_index,
+                            form,
+                            attach: Attach::AfterLam,
+                        },
+                    );
+                }
+                patterns.add(
+                    &mut index,
+                    surface,
+                    Sense {
+                        entity: entity_index,
+                        form,
+                        attach,
+                    },
+                );
+            }
+        }
+        patterns
+    }
+
+    fn add(&mut self, index: &mut HashMap<String, usize>, text: String, sense: Sense) {
+        let i = *index.entry(text).or_insert_with_key(|text| {
+            self.texts.push(text.clone());
+            self.senses.push(Vec::new());
+            self.texts.len() - 1
+        });
+        if !self.senses[i].contains(&sense) {
+            self.senses[i].push(sense);
+        }
+    }
+}
+
+/// Every normalized surface of an entity, with its form.
+fn surfaces(entity: &Entity) -> impl Iterator<Item = (String, Form)> + '_ {
+    let names = entity
+        .names()
+        .map(|n| (normalize(n).trim().to_string(), Form::Name));
+    let shorts = entity
+        .short_names
+        .iter()
+        .map(|n| (normalize(n).trim().to_string(), Form::Short));
+    let demonyms = entity
+        .demonym_stems
+        .iter()
+        .flat_map(|stem| demonym::forms(normalize(stem).trim()))
+        .map(|form| (form, Form::Demonym));
+    names.chain(shorts).chain(demonyms)
+}
+
+/// Which entity types to report.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TypeFilter(Option<Vec<String>>);
+
+impl TypeFilter {
+    /// Every type.
+    pub fn all() -> TypeFilter {
+        TypeFilter(None)
+    }
+
+    fn allows(&self, entity_type: &str) -> bool {
+        self.0
+            .as_ref()
+            .is_none_or(|types| types.iter().any(|t| t == entity_type))
+    }
+}
+
+/// What to extract and how to report it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ExtractOptions {
+    /// How `start` and `end` count.
+    pub offsets: OffsetEncoding,
+    /// Which types to report (made by [`Extractor::type_filter`]).
+    pub types: TypeFilter,
+}
+
+/// Figures about the automaton, for `GetInfo`, `alam check` and the benchmarks.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BuildStats {
+    /// Distinct normalized surfaces in the automaton.
+    pub patterns: usize,
+    /// Time to normalize the surfaces and build the automaton.
+    pub build_time: Duration,
+    /// Heap memory of the automaton.
+    pub automaton_bytes: usize,
+    /// The automaton's kind (`DFA` or `contiguous NFA`).
+    pub automaton_kind: &'static str,
+}
+
+/// An alias that stands for several entities (a report of `alam check`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SharedAlias<'a> {
+    /// The alias, normalized.
+    pub alias: String,
+    /// Each entity it stands for, and in which form.
+    pub entities: Vec<(&'a Entity, Form)>,
+}
+
+/// Finds the entities of a gazetteer in text. Build once, share everywhere.
+///
+/// ```
+/// use alam::{ExtractOptions, Extractor};
+///
+/// let extractor = Extractor::embedded().unwrap();
+/// let text = "التقى شي جين بينغ بالرئيس الكازاخي في أستانا. وقال شي إن الصين وكازاخستان صديقتان.";
+/// let mentions = extractor.extract(text, &ExtractOptions::default()).unwrap();
+/// let found: Vec<(&str, &str, &str)> =
+///     mentions.iter().map(|m| (m.text, m.entity_id(), m.form.name())).collect();
+/// assert_eq!(found, [
+///     ("شي جين بينغ", "person:xi-jinping", "name"),
+///     ("الكازاخي", "country:KZ", "demonym"),
+///     ("أستانا", "city:astana", "name"),
+///     ("شي", "person:xi-jinping", "short"),
+///     ("الصين", "country:CN", "name"),
+///     ("كازاخستان", "country:KZ", "name"),
+/// ]);
+/// assert_eq!(mentions[5].proclitic, "و");
+/// assert_eq!((mentions[0].start, mentions[0].end), (6, 17)); // code points, by default
+/// ```
+pub struct Extractor {
+    gazetteer: Gazetteer,
+    automaton: AhoCorasick,
+    senses: Vec<Vec<Sense>>,
+    stats: BuildStats,
+}
+
+impl std::fmt::Debug for Extractor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Extractor")
+            .field("entities", &self.gazetteer.entities().len())
+            .field("stats", &self.stats)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A candidate that stands as a word: normalized byte range, pattern, and what precedes it.
+#[derive(Clone, Copy, Debug)]
+struct Candidate {
+    start: usize,
+    end: usize,
+    chars: usize,
+    pattern: usize,
+    prefix: Prefix,
+}
+
+/// A chosen candidate, resolved to what it names.
+#[derive(Clone, Debug)]
+enum Resolution {
+    One(u32, Form),
+    Ambiguous(Vec<u32>, Form),
+    /// A short name for one of these persons, to be resolved within the document.
+    Short(Vec<u32>),
+}
+
+/// Buffers reused from one extraction to the next on the same thread.
+#[derive(Default)]
+struct Scratch {
+    normalizer: Normalizer,
+    candidates: Vec<Candidate>,
+    order: Vec<usize>,
+}
+
+thread_local! {
+    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
+}
+
+impl Extractor {
+    /// Builds the automaton over every surface of `gazetteer`.
+    pub fn new(gazetteer: Gazetteer) -> Result<Extractor, Error> {
+        let started = Instant::now();
+        let patterns = Patterns::collect(&gazetteer);
+        let kind = if patterns.texts.len() <= DFA_PATTERN_LIMIT {
+            AhoCorasickKind::DFA
+        } else {
+            AhoCorasickKind::ContiguousNFA
+        };
+        let automaton = AhoCorasick::builder()
+            .match_kind(MatchKind::Standard)
+            .kind(Some(kind))
+            .build(&patterns.texts)
+            .map_err(|e| Error::Automaton(e.to_string()))?;
+        let stats = BuildStats {
+            patterns: patterns.texts.len(),
+            build_time: started.elapsed(),
+            automaton_bytes: automaton.memory_usage(),
+            automaton_kind: match kind {
+                AhoCorasickKind::DFA => "DFA",
+                _ => "contiguous NFA",
+            },
+        };
+        Ok(Extractor {
+            gazetteer,
+            automaton,
+            senses: patterns.senses,
+            stats,
+        })
+    }
+
+    /// An extractor over the default gazetteers, compiled into the binary.
+    pub fn embedded() -> Result<Extractor, Error> {
+        Extractor::new(Gazetteer::embedded()?)
+    }
+
+    /// The gazetteer this extractor was built from.
+    pub fn gazetteer(&self) -> &Gazetteer {
+        &self.gazetteer
+    }
+
+    /// Figures about the automaton.
+    pub fn stats(&self) -> &BuildStats {
+        &self.stats
+    }
+
+    /// A filter reporting only `types` (all of them when `types` is empty); an error names a
+    /// type the gazetteers lack, and the valid ones.
+    pub fn type_filter<S: AsRef<str>>(&self, types: &[S]) -> Result<TypeFilter, ExtractError> {
+        if types.is_empty() {
+            return Ok(TypeFilter::all());
+        }
+        let valid = self.gazetteer.types();
+        let mut chosen = Vec::with_capacity(types.len());
+        for t in types {
+            let t = t.as_ref().trim();
+            if !valid.contains(&t) {
+                return Err(ExtractError::UnknownType {
+                    given: t.to_string(),
+                    valid: valid.iter().map(|v| v.to_string()).collect(),
+                });
+            }
+            chosen.push(t.to_string());
+        }
+        Ok(TypeFilter(Some(chosen)))
+    }
+
+    /// Every alias that stands for more than one entity, in pattern order.
+    pub fn shared_aliases(&self) -> Vec<SharedAlias<'_>> {
+        let patterns = Patterns::collect(&self.gazetteer);
+        let entities = self.gazetteer.entities();
+        let mut shared = Vec::new();
+        for (text, senses) in patterns.texts.into_iter().zip(patterns.senses) {
+            let mut list: Vec<(&Entity, Form)> = Vec::new();
+            for sense in senses.iter().filter(|s| s.attach != Attach::AfterLam) {
+                let pair = (&entities[sense.entity as usize], sense.form);
+                if !list.iter().any(|(e, _)| e.id == pair.0.id) {
+                    list.push(pair);
+                }
+            }
+            if list.len() > 1 {
+                shared.push(SharedAlias {
+                    alias: text,
+                    entities: list,
+                });
+            }
+        }
+        shared
+    }
+
+    /// Finds every mention in `text`: sorted, non-overlapping, spans in `options.offsets`.
+    pub fn extract<'a>(
+        &'a self,
+        text: &'a str,
+        options: &ExtractOptions,
+    ) -> Result<Vec<Mention<'a>>, ExtractError> {
+        let max = u32::MAX as usize - 1;
+        if text.len() > max {
+            return Err(ExtractError::TextTooLong {
+                len: text.len(),
+                max,
+            });
+        }
+        Ok(SCRATCH.with(|scratch| self.extract_with(text, options, &mut scratch.borrow_mut())))
+    }
+
+    fn extract_with<'a>(
+        &'a self,
+        text: &'a str,
+        options: &ExtractOptions,
+        scratch: &mut Scratch,
+    ) -> Vec<Mention<'a>> {
+        let Scratch {
+            normalizer,
+            candidates,
+            order,
+        } = scratch;
+        normalizer.normalize(text);
+        self.find_candidates(normalizer, candidates);
+        self.drop_unanchored_short_names(candidates);
+        let chosen = choose_longest(candidates, order);
+        let resolved = self.resolve(&chosen);
+        self.mentions(text, normalizer, &resolved, options)
+    }
+
+    /// Every match of the automaton that stands as a word under at least one of its senses.
+    fn find_candidates(&self, normalizer: &Normalizer, candidates: &mut Vec<Candidate>) {
+        candidates.clear();
+        let haystack = normalizer.as_bytes();
+        for found in self.automaton.find_overlapping_iter(haystack) {
+            let (start, end) = (found.start(), found.end());
+            if !normalizer.is_source_boundary(start)
+                || !normalizer.is_source_boundary(end)
+                || !is_right_edge(haystack, end)
+            {
+                continue;
+            }
+            let prefix = prefix_before(haystack, start);
+            let pattern = found.pattern().as_usize();
+            if self.senses[pattern].iter().any(|s| s.attach.allows(prefix)) {
+                let chars = haystack[start..end]
+                    .iter()
+                    .filter(|&&b| (b as i8) >= -0x40)
+                    .count();
+                candidates.push(Candidate {
+                    start,
+                    end,
+                    chars,
+                    pattern,
+                    prefix,
+                });
+            }
+        }
+    }
+
+    fn allowed_senses(&self, candidate: &Candidate) -> impl Iterator<Item = &Sense> {
+        self.senses[candidate.pattern]
+            .iter()
+            .filter(move |s| s.attach.allows(candidate.prefix))
+    }
+
+    /// Drops the candidates that can only be short names of persons the document never names in
+    /// full: they would never be reported, and must not hide another candidate.
+    fn drop_unanchored_short_names(&self, candidates: &mut Vec<Candidate>) {
+        let only_short = |c: &Candidate| self.allowed_senses(c).all(|s| s.form == Form::Short);
+        if !candidates.iter().any(only_short) {
+            return;
+        }
+        let named: HashSet<u32> = candidates
+            .iter()
+            .flat_map(|c| self.allowed_senses(c))
+            .filter(|s| s.form == Form::Name)
+            .map(|s| s.entity)
+            .collect();
+        candidates.retain(|c| {
+            !only_short(c) || self.allowed_senses(c).any(|s| named.contains(&s.entity))
+        });
+    }
+
+    /// Resolves each chosen candidate: one entity, several (ambiguous), or a short name that the
+    /// document's full names decide.
+    fn resolve(&self, chosen: &[Candidate]) -> Vec<(Candidate, Resolution)> {
+        let mut resolved: Vec<(Candidate, Resolution)> = chosen
+            .iter()
+            .map(|c| {
+                let (mut full, mut short): (Vec<&Sense>, Vec<&Sense>) =
+                    self.allowed_senses(c).partition(|s| s.form != Form::Short);
+                let resolution = if full.is_empty() {
+                    short.dedup_by_key(|s| s.entity);
+                    Resolution::Short(short.iter().map(|s| s.entity).collect())
+                } else {
+                    full.sort_by_key(|s| (s.entity, s.form));
+                    full.dedup_by_key(|s| s.entity);
+                    let form = full.iter().map(|s| s.form).min().unwrap_or(Form::Name);
+                    match full.as_slice() {
+                        [one] => Resolution::One(one.entity, one.form),
+                        many => {
+                            Resolution::Ambiguous(many.iter().map(|s| s.entity).collect(), form)
+                        }
+                    }
+                };
+                (*c, resolution)
+            })
+            .collect();
+        resolve_short_names(&mut resolved);
+        resolved
+    }
+
+    /// Turns resolved candidates into mentions in the caller's text and encoding.
+    fn mentions<'a>(
+        &'a self,
+        text: &'a str,
+        normalizer: &Normalizer,
+        resolved: &[(Candidate, Resolution)],
+        options: &ExtractOptions,
+    ) -> Vec<Mention<'a>> {
+        let entities = self.gazetteer.entities();
+        let mut mentions = Vec::with_capacity(resolved.len());
+        let mut offsets = Vec::with_capacity(resolved.len() * 2);
+        for (candidate, resolution) in resolved {
+            let (entity, candidates, form) = match resolution {
+                Resolution::One(e, form) => (Some(&entities[*e as usize]), Vec::new(), *form),
+                Resolution::Ambiguous(es, form) => (
+                    None,
+                    es.iter().map(|&e| &entities[e as usize]).collect(),
+                    *form,
+                ),
+                Resolution::Short(_) => continue, // unresolved: the document names none of them
+            };
+            let reported = match entity {
+                Some(e) => options.types.allows(e.entity_type()),
+                None => candidates
+                    .iter()
+                    .any(|e: &&Entity| options.types.allows(e.entity_type())),
+            };
+            if !reported {
+                continue;
+            }
+            let (start, end) = normalizer.original_span(text, candidate.start, candidate.end);
+            let proclitic = match candidate.prefix {
+                Prefix::Proclitic { len, .. } => {
+                    &text[normalizer.origin(candidate.start - len)..start]
+                }
+                _ => "",
+            };
+            offsets.extend([start, end]);
+            mentions.push(Mention {
+                start,
+                end,
+                text: &text[start..end],
+                entity,
+                candidates,
+                form,
+                proclitic,
+            });
+        }
+        to_encoding(text, &mut offsets, options.offsets);
+        for (mention, pair) in mentions.iter_mut().zip(offsets.chunks_exact(2)) {
+            mention.start = pair[0];
+            mention.end = pair[1];
+        }
+        mentions
+    }
+}
+
+/// Chooses among overlapping candidates: the longest (in characters) wins; between equal lengths,
+/// the leftmost. Returns the chosen ones sorted by position.
+fn choose_longest(candidates: &[Candidate], order: &mut Vec<usize>) -> Vec<Candidate> {
+    order.clear();
+    order.extend(0..candidates.len());
+    order.sort_unstable_by_key(|&i| (std::cmp::Reverse(candidates[i].chars), candidates[i].start));
+    // Chosen spans are disjoint, so only the one starting last before a candidate's end can
+    // overlap it.
+    let mut taken: BTreeMap<usize, usize> = BTreeMap::new(); // start → candidate index
+    for &i in order.iter() {
+        let c = &candidates[i];
+        let overlaps = taken
+            .range(..c.end)
+            .next_back()
+            .is_some_and(|(_, &j)| candidates[j].end > c.start);
+        if !overlaps {
+            taken.insert(c.start, i);
+        }
+    }
+    taken.values().map(|&i| candidates[i]).collect()
+}
+
+/// Resolves short names: to the person whose full-name mention most closely precedes; where none
+/// precedes, to the one named first after; where the document names none, it stays unresolved.
+fn resolve_short_names(resolved: &mut [(Candidate, Resolution)]) {
+    let mut last_named: HashMap<u32, usize> = HashMap::new();
+    let mut unresolved = Vec::new();
+    for i in 0..resolved.len() {
+        match &resolved[i].1 {
+            Resolution::One(entity, Form::Name) => {
+                last_named.insert(*entity, i);
+            }
+            Resolution::Short(persons) => {
+                let nearest = persons
+                    .iter()
+                    .filter_map(|p| last_named.get(p).map(|&at| (at, *p)))
+                    .max();
+                match nearest {
+                    Some((_, person)) => resolved[i].1 = Resolution::One(person, Form::Short),
+                    None => unresolved.push(i),
+                }
+            }
+            _ => {}
+        }
+    }
+    if unresolved.is_empty() {
+        return;
+    }
+    let mut first_named: HashMap<u32, usize> = HashMap::new();
+    for (i, (_, resolution)) in resolved.iter().enumerate().rev() {
+        if let Resolution::One(entity, Form::Name) = resolution {
+            first_named.insert(*entity, i);
+        }
+    }
+    for i in unresolved {
+        if let Resolution::Short(persons) = &resolved[i].1 {
+            let first = persons
+                .iter()
+                .filter_map(|p| first_named.get(p).map(|&at| (at, *p)))
+                .min();
+            if let Some((_, person)) = first {
+                resolved[i].1 = Resolution::One(person, Form::Short);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_extractor_is_shared_across_threads() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<Extractor>();
+    }
+
+    #[test]
+    fn attachment_rules() {
+        let word = Prefix::WordStart;
+        let wa = Prefix::Proclitic {
+            len: 2,
+            ends_in_lam: false,
+        };
+        let li = Prefix::Proclitic {
+            len: 2,
+            ends_in_lam: true,
+        };
+        let cases = [
+            (Attach::WordStart, word, true),
+            (Attach::WordStart, wa, false),
+            (Attach::Proclitic, word, true),
+            (Attach::Proclitic, li, true),
+            (Attach::AfterLam, word, false),
+            (Attach::AfterLam, wa, false),
+            (Attach::AfterLam, li, true),
+            (Attach::Proclitic, Prefix::InsideWord, false),
+        ];
+        for (attach, prefix, allowed) in cases {
+            assert_eq!(
+                attach.allows(prefix),
+                allowed,
+                "{attach:?} after {prefix:?}"
+            );
+        }
+    }
+}

@@ -1,0 +1,192 @@
+//! Arabic word edges and proclitics: where a candidate match may start and end.
+//!
+//! The automaton finds candidates anywhere in the normalized text; these rules keep the ones
+//! that stand as words. The right edge of a match must be a word edge. The left edge must be a
+//! word edge too, or follow a proclitic inside the same word: the conjunction و or ف, then
+//! optionally one of the prepositions ب ل ك. The rules run on normalized text, where diacritics
+//! and tatweel are already gone, so `وَبِـ` is seen as `وب`.
+
+use crate::normalize::{char_at, char_before};
+
+/// Whether `c`, a character of normalized text, is part of a word.
+///
+/// Word characters are letters and marks (Unicode categories L and M). Normalization has
+/// already dropped the Arabic marks and tatweel, so what is left to test is the letters and the
+/// combining marks of other scripts. Digits, punctuation, white space and the hyphen are edges.
+pub fn is_word_char(c: char) -> bool {
+    c.is_alphabetic()
+        || matches!(c as u32,
+            0x0300..=0x036F | 0x1AB0..=0x1AFF | 0x1DC0..=0x1DFF | 0x20D0..=0x20FF | 0xFE20..=0xFE2F)
+}
+
+/// The proclitics a name may carry, in normalized spelling.
+pub const PROCLITICS: [&str; 11] = ["و", "ف", "ب", "ل", "ك", "وب", "ول", "وك", "فب", "فل", "فك"];
+
+/// What stands before a candidate inside its word.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Prefix {
+    /// The candidate starts a word.
+    WordStart,
+    /// The candidate follows a proclitic of `len` bytes (normalized); `ends_in_lam` tells
+    /// whether it ends in ل, the condition of the lam-lam contraction.
+    Proclitic { len: usize, ends_in_lam: bool },
+    /// The candidate starts inside a word, after letters that are not a proclitic.
+    InsideWord,
+}
+
+/// Whether byte `end` of the normalized text `text` is a word edge on the right.
+pub fn is_right_edge(text: &[u8], end: usize) -> bool {
+    end == text.len() || !is_word_char(char_at(text, end))
+}
+
+/// What stands before byte `start` of the normalized text `text`, inside the same word.
+pub fn prefix_before(text: &[u8], start: usize) -> Prefix {
+    // Walk back over at most three word characters: a proclitic has one or two.
+    let mut word_start = start;
+    let mut letters = 0;
+    while word_start > 0 {
+        let c = char_before(text, word_start);
+        if !is_word_char(c) {
+            break;
+        }
+        letters += 1;
+        if letters > 2 {
+            return Prefix::InsideWord;
+        }
+        word_start -= c.len_utf8();
+    }
+    if letters == 0 {
+        return Prefix::WordStart;
+    }
+    let prefix = &text[word_start..start];
+    if PROCLITICS.iter().any(|p| p.as_bytes() == prefix) {
+        Prefix::Proclitic {
+            len: prefix.len(),
+            ends_in_lam: prefix.ends_with("ل".as_bytes()),
+        }
+    } else {
+        Prefix::InsideWord
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn word_characters() {
+        for c in ['ب', 'ء', 'a', 'é', '\u{0301}'] {
+            assert!(is_word_char(c), "{c:?}");
+        }
+        for c in [' ', '-', '،', '«', '»', '(', '1', '.', '"', '/'] {
+            assert!(!is_word_char(c), "{c:?}");
+        }
+    }
+
+    #[test]
+    fn prefixes() {
+        // Each case: normalized text with the candidate after `|`, and what stands before it.
+        let cases: &[(&str, Prefix)] = &[
+            ("|الصين", Prefix::WordStart),
+            ("في |الصين", Prefix::WordStart),
+            ("(|الصين", Prefix::WordStart),
+            ("-|الكازاخيه", Prefix::WordStart),
+            (
+                "و|كازاخستان",
+                Prefix::Proclitic {
+                    len: 2,
+                    ends_in_lam: false,
+                },
+            ),
+            (
+                "ف|كازاخستان",
+                Prefix::Proclitic {
+                    len: 2,
+                    ends_in_lam: false,
+                },
+            ),
+            (
+                "ب|الطريق",
+                Prefix::Proclitic {
+                    len: 2,
+                    ends_in_lam: false,
+                },
+            ),
+            (
+                "ل|لصين",
+                Prefix::Proclitic {
+                    len: 2,
+                    ends_in_lam: true,
+                },
+            ),
+            (
+                "ك|الامم",
+                Prefix::Proclitic {
+                    len: 2,
+                    ends_in_lam: false,
+                },
+            ),
+            (
+                "وب|الصين",
+                Prefix::Proclitic {
+                    len: 4,
+                    ends_in_lam: false,
+                },
+            ),
+            (
+                "ول|لصين",
+                Prefix::Proclitic {
+                    len: 4,
+                    ends_in_lam: true,
+                },
+            ),
+            (
+                "وك|الصين",
+                Prefix::Proclitic {
+                    len: 4,
+                    ends_in_lam: false,
+                },
+            ),
+            (
+                "فب|الصين",
+                Prefix::Proclitic {
+                    len: 4,
+                    ends_in_lam: false,
+                },
+            ),
+            (
+                "فل|لصين",
+                Prefix::Proclitic {
+                    len: 4,
+                    ends_in_lam: true,
+                },
+            ),
+            (
+                "فك|الصين",
+                Prefix::Proclitic {
+                    len: 4,
+                    ends_in_lam: false,
+                },
+            ),
+            ("م|الصين", Prefix::InsideWord),
+            ("بو|الصين", Prefix::InsideWord),
+            ("وبل|الصين", Prefix::InsideWord),
+            ("سيا|سه", Prefix::InsideWord),
+        ];
+        for (case, expected) in cases {
+            let start = case.find('|').unwrap();
+            let text = case.replace('|', "");
+            assert_eq!(prefix_before(text.as_bytes(), start), *expected, "{case}");
+        }
+    }
+
+    #[test]
+    fn right_edges() {
+        let text = "الصين، الصينيه-x";
+        let bytes = text.as_bytes();
+        assert!(is_right_edge(bytes, "الصين".len()));
+        assert!(!is_right_edge(bytes, "الصين، الصين".len()));
+        assert!(is_right_edge(bytes, "الصين، الصينيه".len()));
+        assert!(is_right_edge(bytes, text.len()));
+    }
+}

@@ -1,0 +1,175 @@
+//! The seed articles against their gold annotations (`tests/golden/`, see its README): every
+//! gold mention exactly (start, end, entity and form) in all three offset encodings, and no other
+//! mention except over `optional` spans. Strict F1 must be 1.000 on every article.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use alam::{ExtractOptions, Extractor, OffsetEncoding};
+use serde::Deserialize;
+
+#[derive(Deserialize)]
+struct Gold {
+    document: String,
+    mentions: Vec<GoldMention>,
+}
+
+#[derive(Deserialize, Clone, Debug)]
+struct GoldMention {
+    start: usize,
+    end: usize,
+    text: String,
+    entity_id: Option<String>,
+    form: Option<String>,
+    #[serde(default)]
+    optional: bool,
+    utf8: [usize; 2],
+    utf16: [usize; 2],
+}
+
+impl GoldMention {
+    fn span(&self, encoding: OffsetEncoding) -> (usize, usize) {
+        match encoding {
+            OffsetEncoding::CodePoint => (self.start, self.end),
+            OffsetEncoding::Utf8 => (self.utf8[0], self.utf8[1]),
+            OffsetEncoding::Utf16 => (self.utf16[0], self.utf16[1]),
+        }
+    }
+}
+
+fn golden_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden")
+}
+
+fn gold_files() -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = fs::read_dir(golden_dir())
+        .expect("tests/golden exists")
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.to_string_lossy().ends_with(".gold.json"))
+        .collect();
+    files.sort();
+    assert_eq!(files.len(), 5, "five seed articles");
+    files
+}
+
+/// (strict true positives, predictions counted, gold mentions required)
+fn score(
+    gold: &[GoldMention],
+    found: &[(usize, usize, String, String)],
+    encoding: OffsetEncoding,
+) -> (usize, usize, usize, Vec<String>) {
+    let required: Vec<&GoldMention> = gold.iter().filter(|g| !g.optional).collect();
+    let optional: Vec<(usize, usize)> = gold
+        .iter()
+        .filter(|g| g.optional)
+        .map(|g| g.span(encoding))
+        .collect();
+    let counted: Vec<&(usize, usize, String, String)> = found
+        .iter()
+        .filter(|(s, e, _, _)| !optional.iter().any(|&(os, oe)| *s < oe && os < *e))
+        .collect();
+    let mut problems = Vec::new();
+    let mut hits = 0;
+    for g in &required {
+        let (s, e) = g.span(encoding);
+        let id = g.entity_id.clone().unwrap_or_default();
+        let form = g.form.clone().unwrap_or_default();
+        if counted
+            .iter()
+            .any(|m| (m.0, m.1, &m.2, &m.3) == (s, e, &id, &form))
+        {
+            hits += 1;
+        } else {
+            problems.push(format!("missed {s}..{e} {} {id} ({form})", g.text));
+        }
+    }
+    for m in &counted {
+        let matched = required.iter().any(|g| {
+            let (s, e) = g.span(encoding);
+            (
+                s,
+                e,
+                g.entity_id.as_deref().unwrap_or(""),
+                g.form.as_deref().unwrap_or(""),
+            ) == (m.0, m.1, m.2.as_str(), m.3.as_str())
+        });
+        if !matched {
+            problems.push(format!("false alarm {}..{} {} ({})", m.0, m.1, m.2, m.3));
+        }
+    }
+    (hits, counted.len(), required.len(), problems)
+}
+
+#[test]
+fn every_seed_article_matches_its_gold_in_every_encoding() {
+    let extractor = Extractor::embedded().unwrap();
+    let mut failures = Vec::new();
+    for gold_path in gold_files() {
+        let gold: Gold = serde_json::from_str(&fs::read_to_string(&gold_path).unwrap()).unwrap();
+        let text = fs::read_to_string(golden_dir().join(&gold.document)).unwrap();
+        for encoding in [
+            OffsetEncoding::CodePoint,
+            OffsetEncoding::Utf8,
+            OffsetEncoding::Utf16,
+        ] {
+            let options = ExtractOptions {
+                offsets: encoding,
+                ..Default::default()
+            };
+            let mentions = extractor.extract(&text, &options).unwrap();
+            let found: Vec<(usize, usize, String, String)> = mentions
+                .iter()
+                .map(|m| {
+                    (
+                        m.start,
+                        m.end,
+                        m.entity_id().to_string(),
+                        m.form.name().to_string(),
+                    )
+                })
+                .collect();
+            // The reported text is the original slice, whatever the encoding.
+            for m in &mentions {
+                let g = gold
+                    .mentions
+                    .iter()
+                    .find(|g| g.span(encoding) == (m.start, m.end));
+                if let Some(g) = g {
+                    assert_eq!(
+                        m.text, g.text,
+                        "{}: text of {}..{}",
+                        gold.document, m.start, m.end
+                    );
+                }
+            }
+            let (hits, predicted, required, problems) = score(&gold.mentions, &found, encoding);
+            let precision = if predicted == 0 {
+                1.0
+            } else {
+                hits as f64 / predicted as f64
+            };
+            let recall = if required == 0 {
+                1.0
+            } else {
+                hits as f64 / required as f64
+            };
+            let f1 = if precision + recall == 0.0 {
+                0.0
+            } else {
+                2.0 * precision * recall / (precision + recall)
+            };
+            println!(
+                "{} {encoding:>9}: strict P {precision:.3} R {recall:.3} F1 {f1:.3}",
+                gold.document
+            );
+            if !problems.is_empty() {
+                failures.push(format!(
+                    "{} ({encoding}):\n  {}",
+                    gold.document,
+                    problems.join("\n  ")
+                ));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
