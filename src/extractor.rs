@@ -547,8 +547,8 @@ fn choose_longest(candidates: &[Candidate], order: &mut Vec<usize>) -> Vec<Candi
 fn resolve_short_names(resolved: &mut [(Candidate, Resolution)]) {
     let mut last_named: HashMap<u32, usize> = HashMap::new();
     let mut unresolved = Vec::new();
-    for i in 0..resolved.len() {
-        match &resolved[i].1 {
+    for (i, (_, resolution)) in resolved.iter_mut().enumerate() {
+        match resolution {
             Resolution::One(entity, Form::Name) => {
                 last_named.insert(*entity, i);
             }
@@ -558,7 +558,7 @@ fn resolve_short_names(resolved: &mut [(Candidate, Resolution)]) {
                     .filter_map(|p| last_named.get(p).map(|&at| (at, *p)))
                     .max();
                 match nearest {
-                    Some((_, person)) => resolved[i].1 = Resolution::One(person, Form::Short),
+                    Some((_, person)) => *resolution = Resolution::One(person, Form::Short),
                     None => unresolved.push(i),
                 }
             }

@@ -484,7 +484,7 @@ mod tests {
             (
                 "dup.toml",
                 format!("{KZ}\n{KZ}"),
-                "dup.toml:6: entity \"country:KZ\": id defined twice; first defined in dup.toml",
+                "dup.toml:7: entity \"country:KZ\": id defined twice; first defined in dup.toml",
             ),
             (
                 "empty.toml",

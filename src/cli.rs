@@ -1,0 +1,334 @@
+//! The command line: `alam extract`, `alam check` and `alam serve`, thin layers on the engine.
+
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, BufWriter, Read, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use serde::{Deserialize, Serialize};
+
+use alam::{ExtractOptions, Extractor, Form, Gazetteer, Mention, OffsetEncoding};
+
+/// Finds the officials, countries, cities, organizations and initiatives named in Arabic text.
+#[derive(Parser, Debug)]
+#[command(name = "alam", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Print the mentions of each input document as one JSON object a line.
+    Extract(ExtractArgs),
+    /// Validate gazetteers and report their entities, aliases and shared aliases.
+    Check(GazetteerArgs),
+}
+
+#[derive(clap::Args, Debug)]
+struct GazetteerArgs {
+    /// Load the gazetteers from this directory (*.toml, *.jsonl) instead of the embedded ones.
+    #[arg(long, value_name = "DIR", env = "ALAM_GAZETTEERS")]
+    gazetteers: Option<PathBuf>,
+}
+
+#[derive(clap::Args, Debug)]
+struct ExtractArgs {
+    /// Text files to read, each one document (standard input when none; `-` is standard input).
+    #[arg(value_name = "FILE")]
+    files: Vec<PathBuf>,
+    /// Read JSON Lines of {"id": …, "text": …}, one document a line, as a stream.
+    #[arg(long)]
+    jsonl: bool,
+    /// How to count offsets: codepoint, utf8 or utf16.
+    #[arg(long, value_name = "ENCODING", default_value = "codepoint")]
+    offsets: OffsetEncoding,
+    /// Only report these entity types (comma-separated), e.g. person,country.
+    #[arg(long, value_name = "TYPES", value_delimiter = ',')]
+    types: Vec<String>,
+    #[command(flatten)]
+    gazetteer: GazetteerArgs,
+}
+
+/// Runs the command line and returns the process's exit code: 0 when every input went through,
+/// 1 when some input or the gazetteers failed, 2 for a usage error.
+pub fn run() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Extract(args) => extract(args),
+        Command::Check(args) => check(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(Failure::BrokenPipe) => ExitCode::SUCCESS,
+        Err(Failure::Message(message)) => {
+            eprintln!("alam: {message}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// Why a command stopped.
+enum Failure {
+    /// Standard output was closed (`alam extract … | head`): stop quietly.
+    BrokenPipe,
+    /// An error to report on standard error.
+    Message(String),
+}
+
+impl From<io::Error> for Failure {
+    fn from(e: io::Error) -> Self {
+        if e.kind() == io::ErrorKind::BrokenPipe {
+            Failure::BrokenPipe
+        } else {
+            Failure::Message(format!("cannot write output: {e}"))
+        }
+    }
+}
+
+fn load(args: &GazetteerArgs) -> Result<Extractor, Failure> {
+    let gazetteer = match &args.gazetteers {
+        Some(dir) => Gazetteer::load_dir(dir),
+        None => Gazetteer::embedded(),
+    }
+    .map_err(|e| Failure::Message(e.to_string()))?;
+    Extractor::new(gazetteer).map_err(|e| Failure::Message(e.to_string()))
+}
+
+/// One mention as JSON, with the field names of the proto's JSON mapping.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct MentionJson<'a> {
+    start: usize,
+    end: usize,
+    text: &'a str,
+    entity_id: &'a str,
+    #[serde(rename = "type")]
+    entity_type: &'a str,
+    form: &'static str,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    candidates: Vec<&'a str>,
+    #[serde(skip_serializing_if = "str::is_empty")]
+    proclitic: &'a str,
+}
+
+#[derive(Serialize)]
+struct DocumentJson<'a> {
+    document: &'a str,
+    mentions: Vec<MentionJson<'a>>,
+}
+
+fn to_json<'a>(m: &'a Mention<'a>) -> MentionJson<'a> {
+    MentionJson {
+        start: m.start,
+        end: m.end,
+        text: m.text,
+        entity_id: m.entity_id(),
+        entity_type: m.entity_type(),
+        form: m.form.name(),
+        candidates: m.candidates.iter().map(|e| e.id.as_str()).collect(),
+        proclitic: m.proclitic,
+    }
+}
+
+/// A line of `--jsonl` input.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct JsonlDocument {
+    #[serde(default)]
+    id: Option<serde_json::Value>,
+    text: String,
+}
+
+fn extract(args: ExtractArgs) -> Result<ExitCode, Failure> {
+    let extractor = load(&args.gazetteer)?;
+    let types = extractor
+        .type_filter(&args.types)
+        .map_err(|e| Failure::Message(e.to_string()))?;
+    let options = ExtractOptions {
+        offsets: args.offsets,
+        types,
+    };
+    let stdout = io::stdout();
+    let mut out = BufWriter::new(stdout.lock());
+    let mut failed = false;
+    // Callers flush the output first, so that an error sits at its place in the stream.
+    let mut report = |message: String| {
+        eprintln!("alam: {message}");
+        failed = true;
+    };
+    let inputs: Vec<PathBuf> = if args.files.is_empty() {
+        vec![PathBuf::from("-")]
+    } else {
+        args.files
+    };
+    for path in &inputs {
+        let name = path.display().to_string();
+        let reader: Box<dyn Read> = if name == "-" {
+            Box::new(io::stdin().lock())
+        } else {
+            match File::open(path) {
+                Ok(file) => Box::new(file),
+                Err(e) => {
+                    out.flush()?;
+                    report(format!("{name}: {e}"));
+                    continue;
+                }
+            }
+        };
+        if args.jsonl {
+            for (i, line) in BufReader::new(reader).lines().enumerate() {
+                let line_number = i + 1;
+                let line = match line {
+                    Ok(line) => line,
+                    Err(e) => {
+                        out.flush()?;
+                        report(format!("{name}:{line_number}: {e}"));
+                        break;
+                    }
+                };
+                if line.trim().is_empty() {
+                    continue;
+                }
+                match serde_json::from_str::<JsonlDocument>(&line) {
+                    Ok(doc) => {
+                        let id = match doc.id {
+                            Some(serde_json::Value::String(s)) => s,
+                            Some(other) => other.to_string(),
+                            None => format!("{name}:{line_number}"),
+                        };
+                        write_document(&mut out, &extractor, &id, &doc.text, &options)
+                            .map_err(|e| with_context(e, &format!("{name}:{line_number}")))?;
+                        out.flush()?;
+                    }
+                    Err(e) => {
+                        out.flush()?;
+                        report(format!(
+                            "{name}:{line_number}: expected {{\"id\": …, \"text\": …}}: {e}"
+                        ));
+                    }
+                }
+            }
+        } else {
+            let mut bytes = Vec::new();
+            if let Err(e) = BufReader::new(reader).read_to_end(&mut bytes) {
+                out.flush()?;
+                report(format!("{name}: {e}"));
+                continue;
+            }
+            match String::from_utf8(bytes) {
+                Ok(text) => write_document(&mut out, &extractor, &name, &text, &options)?,
+                Err(e) => {
+                    out.flush()?;
+                    report(format!(
+                        "{name}: not valid UTF-8 (at byte {})",
+                        e.utf8_error().valid_up_to()
+                    ));
+                }
+            }
+        }
+    }
+    out.flush()?;
+    Ok(if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn with_context(failure: Failure, context: &str) -> Failure {
+    match failure {
+        Failure::Message(m) => Failure::Message(format!("{context}: {m}")),
+        other => other,
+    }
+}
+
+fn write_document(
+    out: &mut impl Write,
+    extractor: &Extractor,
+    name: &str,
+    text: &str,
+    options: &ExtractOptions,
+) -> Result<(), Failure> {
+    let mentions = extractor
+        .extract(text, options)
+        .map_err(|e| Failure::Message(e.to_string()))?;
+    let doc = DocumentJson {
+        document: name,
+        mentions: mentions.iter().map(to_json).collect(),
+    };
+    serde_json::to_writer(&mut *out, &doc).map_err(io::Error::from)?;
+    out.write_all(b"\n")?;
+    Ok(())
+}
+
+fn check(args: GazetteerArgs) -> Result<ExitCode, Failure> {
+    let extractor = load(&args)?;
+    let gazetteer = extractor.gazetteer();
+    let stdout = io::stdout();
+    let mut out = BufWriter::new(stdout.lock());
+    let origin = args
+        .gazetteers
+        .as_ref()
+        .map_or("embedded".to_string(), |d| d.display().to_string());
+    writeln!(
+        out,
+        "gazetteers: {origin} (version {})",
+        gazetteer.version()
+    )?;
+    for file in gazetteer.files() {
+        writeln!(
+            out,
+            "  {:<24} {:>6} entities  {}",
+            file.name,
+            file.entities,
+            file.source.as_deref().unwrap_or("")
+        )?;
+    }
+    writeln!(out, "\n{:<14} {:>8} {:>8}", "type", "entities", "aliases")?;
+    let (mut all_entities, mut all_aliases) = (0, 0);
+    for entity_type in gazetteer.types() {
+        let of_type = gazetteer
+            .entities()
+            .iter()
+            .filter(|e| e.entity_type() == entity_type);
+        let (entities, aliases) = of_type.fold((0, 0), |(n, a), e| {
+            (
+                n + 1,
+                a + 1 + e.aliases.len() + e.short_names.len() + e.demonym_stems.len(),
+            )
+        });
+        all_entities += entities;
+        all_aliases += aliases;
+        writeln!(out, "{entity_type:<14} {entities:>8} {aliases:>8}")?;
+    }
+    writeln!(out, "{:<14} {all_entities:>8} {all_aliases:>8}", "all")?;
+    let stats = extractor.stats();
+    writeln!(
+        out,
+        "\nautomaton: {} patterns (with derived demonym forms and lam-lam variants), {}, {} KiB, built in {:.1} ms",
+        stats.patterns,
+        stats.automaton_kind,
+        stats.automaton_bytes / 1024,
+        stats.build_time.as_secs_f64() * 1000.0
+    )?;
+    let shared = extractor.shared_aliases();
+    writeln!(out, "\nshared aliases: {}", shared.len())?;
+    for alias in &shared {
+        let all_short = alias.entities.iter().all(|(_, form)| *form == Form::Short);
+        let how = if all_short {
+            "short name, resolved by the full name in the document"
+        } else {
+            "ambiguous, reported with every candidate"
+        };
+        let entities: Vec<String> = alias
+            .entities
+            .iter()
+            .map(|(e, form)| format!("{} ({form})", e.id))
+            .collect();
+        writeln!(out, "  {}  {}  [{how}]", alias.alias, entities.join(", "))?;
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
