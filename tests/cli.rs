@@ -1,0 +1,240 @@
+//! The `alam` command line: `extract` prints exactly the gold mentions of the seed articles, in
+//! every encoding; stdin, `--jsonl` streams and `--types` work; bad input gets a clear error and a
+//! non-zero exit without stopping the stream; `check` reports the gazetteers.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use serde_json::Value;
+
+fn alam(args: &[&str], stdin: Option<&str>) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_alam"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env_remove("ALAM_GAZETTEERS")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the alam binary runs");
+    let mut input = child.stdin.take().unwrap();
+    input.write_all(stdin.unwrap_or("").as_bytes()).unwrap();
+    drop(input);
+    child.wait_with_output().unwrap()
+}
+
+fn lines(output: &Output) -> Vec<Value> {
+    String::from_utf8(output.stdout.clone())
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("each line is JSON"))
+        .collect()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn seed_articles() -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> =
+        fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "txt"))
+            .collect();
+    files.sort();
+    files
+}
+
+/// (start, end, entityId, form) of each required gold mention, in `encoding`, and the optional spans.
+type Spans = Vec<(u64, u64, String, String)>;
+
+fn gold(article: &Path, encoding: &str) -> (Spans, Vec<(u64, u64)>) {
+    let path = article.with_extension("gold.json");
+    let gold: Value = serde_json::from_str(&fs::read_to_string(path).unwrap()).unwrap();
+    let span = |m: &Value| match encoding {
+        "utf8" | "utf16" => (
+            m[encoding][0].as_u64().unwrap(),
+            m[encoding][1].as_u64().unwrap(),
+        ),
+        _ => (m["start"].as_u64().unwrap(), m["end"].as_u64().unwrap()),
+    };
+    let mut required = Vec::new();
+    let mut optional = Vec::new();
+    for m in gold["mentions"].as_array().unwrap() {
+        if m["optional"].as_bool() == Some(true) {
+            optional.push(span(m));
+        } else {
+            let (s, e) = span(m);
+            required.push((
+                s,
+                e,
+                m["entity_id"].as_str().unwrap().to_string(),
+                m["form"].as_str().unwrap().to_string(),
+            ));
+        }
+    }
+    (required, optional)
+}
+
+#[test]
+fn extract_prints_exactly_the_gold_mentions_in_every_encoding() {
+    let articles = seed_articles();
+    assert_eq!(articles.len(), 5);
+    for encoding in ["codepoint", "utf8", "utf16"] {
+        let mut args = vec!["extract", "--offsets", encoding];
+        let names: Vec<String> = articles.iter().map(|p| p.display().to_string()).collect();
+        args.extend(names.iter().map(String::as_str));
+        let output = alam(&args, None);
+        assert!(output.status.success(), "{}", stderr(&output));
+        let documents = lines(&output);
+        assert_eq!(documents.len(), 5);
+        for (article, document) in articles.iter().zip(&documents) {
+            assert_eq!(document["document"], article.display().to_string());
+            let (required, optional) = gold(article, encoding);
+            let found: Spans = document["mentions"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|m| {
+                    let s = m["start"].as_u64().unwrap();
+                    let e = m["end"].as_u64().unwrap();
+                    (
+                        s,
+                        e,
+                        m["entityId"].as_str().unwrap().to_string(),
+                        m["form"].as_str().unwrap().to_string(),
+                    )
+                })
+                .filter(|(s, e, _, _)| !optional.iter().any(|&(os, oe)| *s < oe && os < *e))
+                .collect();
+            assert_eq!(found, required, "{} in {encoding}", article.display());
+        }
+    }
+}
+
+#[test]
+fn reads_standard_input_and_filters_types() {
+    let output = alam(
+        &["extract", "--types", "person,city"],
+        Some("التقى الرئيس الصيني شي جين بينغ في بكين"),
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    let documents = lines(&output);
+    assert_eq!(documents.len(), 1);
+    assert_eq!(documents[0]["document"], "-");
+    let mention = &documents[0]["mentions"][0];
+    assert_eq!(mention["entityId"], "person:xi-jinping");
+    assert_eq!(mention["type"], "person");
+    assert_eq!(mention["form"], "name");
+    assert_eq!(
+        (mention["start"].as_u64(), mention["end"].as_u64()),
+        (Some(20), Some(31))
+    );
+    assert_eq!(documents[0]["mentions"][1]["entityId"], "city:beijing");
+    assert_eq!(documents[0]["mentions"].as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn jsonl_streams_and_a_bad_line_names_its_number() {
+    let input = "{\"id\": \"a\", \"text\": \"وكازاخستان\"}\nnot json\n\n{\"id\": 7, \"text\": \"للصين\"}\n{\"text\": 1}\n";
+    let output = alam(&["extract", "--jsonl"], Some(input));
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "a bad line makes the exit non-zero"
+    );
+    let documents = lines(&output);
+    assert_eq!(documents.len(), 2, "the rest of the stream goes through");
+    assert_eq!(documents[0]["document"], "a");
+    assert_eq!(documents[0]["mentions"][0]["proclitic"], "و");
+    assert_eq!(documents[1]["document"], "7");
+    assert_eq!(documents[1]["mentions"][0]["text"], "لصين");
+    let errors = stderr(&output);
+    assert!(errors.contains("-:2:"), "{errors}");
+    assert!(errors.contains("-:5:"), "{errors}");
+}
+
+#[test]
+fn bad_input_gets_a_clear_error() {
+    let dir = std::env::temp_dir().join(format!("alam-cli-{}", std::process::id()));
+    fs::create_dir_all(&dir).unwrap();
+    let latin1 = dir.join("latin1.txt");
+    fs::write(&latin1, b"caf\xe9").unwrap();
+    let bad_gazetteer = dir.join("bad");
+    fs::create_dir_all(&bad_gazetteer).unwrap();
+    fs::write(
+        bad_gazetteer.join("x.toml"),
+        "[[entity]]\nid = \"KZ\"\nname_ar = \"كازاخستان\"\nname_en = \"Kazakhstan\"\n",
+    )
+    .unwrap();
+    let latin1 = latin1.display().to_string();
+    let bad = bad_gazetteer.display().to_string();
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (
+            vec!["extract", "no-such-file.txt"],
+            "no-such-file.txt: No such file",
+        ),
+        (vec!["extract", &latin1], "not valid UTF-8 (at byte 3)"),
+        (
+            vec!["extract", "--offsets", "bytes"],
+            "unknown offset encoding \"bytes\"",
+        ),
+        (
+            vec!["extract", "--types", "planet"],
+            "unknown entity type \"planet\"",
+        ),
+        (
+            vec!["extract", "--gazetteers", &bad],
+            "x.toml:2: entity \"KZ\": id \"KZ\" is not of the form <type>:<key>",
+        ),
+        (
+            vec!["check", "--gazetteers", "no-such-dir"],
+            "no-such-dir: cannot read",
+        ),
+    ];
+    for (args, expected) in cases {
+        let output = alam(&args, Some(""));
+        assert!(!output.status.success(), "{args:?} should fail");
+        assert!(
+            stderr(&output).contains(expected),
+            "{args:?}: {}\n  should contain: {expected}",
+            stderr(&output)
+        );
+    }
+    fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_missing_file_does_not_stop_the_others() {
+    let article = seed_articles().remove(0).display().to_string();
+    let output = alam(&["extract", "missing.txt", &article], None);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(lines(&output).len(), 1);
+}
+
+#[test]
+fn check_reports_the_default_gazetteers() {
+    let output = alam(&["check"], None);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let report = String::from_utf8(output.stdout).unwrap();
+    for expected in [
+        "gazetteers: embedded (version ",
+        "country",
+        "person",
+        "initiative",
+        "automaton:",
+        "shared aliases:",
+    ] {
+        assert!(
+            report.contains(expected),
+            "{report}\n  should contain: {expected}"
+        );
+    }
+    assert!(
+        report.contains("لي  person:li-qiang (short), person:li-keqiang (short)"),
+        "{report}"
+    );
+}

@@ -1,0 +1,488 @@
+//! The matching rules of the design note, one table row per rule: normalization, word edges,
+//! proclitics, the lam-lam contraction, short names, demonyms, overlaps and ambiguity.
+
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+use alam::{ExtractOptions, Extractor, Gazetteer, OffsetEncoding};
+
+fn extractor() -> &'static Extractor {
+    static EXTRACTOR: OnceLock<Extractor> = OnceLock::new();
+    EXTRACTOR.get_or_init(|| Extractor::embedded().expect("the default gazetteers load"))
+}
+
+/// (mention text, entity id, form, proclitic) of every mention of `text`.
+fn found(extractor: &Extractor, text: &str) -> Vec<(String, String, String, String)> {
+    extractor
+        .extract(text, &ExtractOptions::default())
+        .unwrap()
+        .iter()
+        .map(|m| {
+            (
+                m.text.to_string(),
+                m.entity_id().to_string(),
+                m.form.name().to_string(),
+                m.proclitic.to_string(),
+            )
+        })
+        .collect()
+}
+
+/// Expected mentions, written compactly: (text, id, form, proclitic).
+type Expected<'a> = &'a [(&'a str, &'a str, &'a str, &'a str)];
+
+fn check(cases: &[(&str, &str, Expected<'_>)]) {
+    let mut failures = Vec::new();
+    for (rule, text, expected) in cases {
+        let got = found(extractor(), text);
+        let want: Vec<(String, String, String, String)> = expected
+            .iter()
+            .map(|(t, id, form, p)| {
+                (
+                    t.to_string(),
+                    id.to_string(),
+                    form.to_string(),
+                    p.to_string(),
+                )
+            })
+            .collect();
+        if got != want {
+            failures.push(format!(
+                "{rule}: {text:?}\n    want {want:?}\n    got  {got:?}"
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
+
+#[test]
+fn normalization() {
+    check(&[
+        (
+            "diacritics inside a name",
+            "زار بكِّين",
+            &[("بكِّين", "city:beijing", "name", "")],
+        ),
+        (
+            "diacritics at the end, taken into the span",
+            "في كازاخستانَ اليوم",
+            &[("كازاخستانَ", "country:KZ", "name", "")],
+        ),
+        (
+            "shadda and marks on a demonym",
+            "الجانب الصِّينيُّ",
+            &[("الصِّينيُّ", "country:CN", "demonym", "")],
+        ),
+        (
+            "tatweel",
+            "زار الصـــين",
+            &[("الصـــين", "country:CN", "name", "")],
+        ),
+        (
+            "alef without hamza",
+            "وصل إلى استانا",
+            &[("استانا", "city:astana", "name", "")],
+        ),
+        (
+            "alef with hamza below in the text",
+            "إستانا",
+            &[("إستانا", "city:astana", "name", "")],
+        ),
+        (
+            "ta marbuta as ha",
+            "في أستانه",
+            &[("أستانه", "city:astana", "name", "")],
+        ),
+        (
+            "alef maksura as ya",
+            "منظمة شانغهاى للتعاون",
+            &[("منظمة شانغهاى للتعاون", "organization:sco", "name", "")],
+        ),
+        (
+            "ya as alef maksura in a demonym",
+            "الجانب القازاقى",
+            &[("القازاقى", "country:KZ", "demonym", "")],
+        ),
+        (
+            "Persian kaf and ya",
+            "کازاخستان",
+            &[("کازاخستان", "country:KZ", "name", "")],
+        ),
+        (
+            "contextual presentation forms",
+            "ﺑﻜﻴﻦ",
+            &[("ﺑﻜﻴﻦ", "city:beijing", "name", "")],
+        ),
+        (
+            "a lam-alef ligature expands to two letters",
+            "اﻷمم المتحدة",
+            &[("اﻷمم المتحدة", "organization:un", "name", "")],
+        ),
+        (
+            "zero-width and direction marks",
+            "\u{200F}كازاخ\u{200C}ستان\u{200E}",
+            &[("كازاخ\u{200C}ستان", "country:KZ", "name", "")],
+        ),
+        (
+            "a line break inside a name",
+            "الرئيس شي جين\nبينغ",
+            &[("شي جين\nبينغ", "person:xi-jinping", "name", "")],
+        ),
+        (
+            "a double space inside a name",
+            "شي  جين بينغ",
+            &[("شي  جين بينغ", "person:xi-jinping", "name", "")],
+        ),
+        (
+            "a non-breaking space inside a name",
+            "وانغ\u{00A0}يي",
+            &[("وانغ\u{00A0}يي", "person:wang-yi", "name", "")],
+        ),
+        (
+            "a hyphen is an edge",
+            "العلاقات الصينية-الكازاخية",
+            &[
+                ("الصينية", "country:CN", "demonym", ""),
+                ("الكازاخية", "country:KZ", "demonym", ""),
+            ],
+        ),
+        (
+            "quotes and parentheses are edges",
+            "«الصين» (شينخوا)",
+            &[
+                ("الصين", "country:CN", "name", ""),
+                ("شينخوا", "organization:xinhua", "name", ""),
+            ],
+        ),
+    ]);
+}
+
+#[test]
+fn proclitics() {
+    let mut cases = Vec::new();
+    let texts: Vec<(String, &str)> = alam::words::PROCLITICS
+        .iter()
+        .map(|p| (format!("{p}كازاخستان"), *p))
+        .collect();
+    let expected: Vec<[(&str, &str, &str, &str); 1]> = texts
+        .iter()
+        .map(|(_, p)| [("كازاخستان", "country:KZ", "name", *p)])
+        .collect();
+    for ((text, _), want) in texts.iter().zip(&expected) {
+        cases.push(("every proclitic and pair", text.as_str(), &want[..]));
+    }
+    check(&cases);
+    check(&[
+        (
+            "a proclitic with its diacritic",
+            "وَكازاخستان",
+            &[("كازاخستان", "country:KZ", "name", "وَ")],
+        ),
+        (
+            "ba before the article",
+            "بالطريق المضيء",
+            &[("الطريق المضيء", "initiative:nurly-zhol", "name", "ب")],
+        ),
+        (
+            "kaf before the article",
+            "كالأمم المتحدة",
+            &[("الأمم المتحدة", "organization:un", "name", "ك")],
+        ),
+        (
+            "lam-lam contraction",
+            "دعم للصين",
+            &[("لصين", "country:CN", "name", "ل")],
+        ),
+        (
+            "wa + lam-lam",
+            "وللصين",
+            &[("لصين", "country:CN", "name", "ول")],
+        ),
+        (
+            "fa + lam-lam",
+            "فللحزام والطريق",
+            &[("لحزام والطريق", "initiative:belt-and-road", "name", "فل")],
+        ),
+        (
+            "lam-lam on a demonym",
+            "للصينية",
+            &[("لصينية", "country:CN", "demonym", "ل")],
+        ),
+        ("no contraction without a lam proclitic", "بلصين ولصين", &[]),
+        (
+            "letters that are not a proclitic",
+            "مكازاخستان بوكازاخستان",
+            &[],
+        ),
+        ("no match inside a longer word", "كازاخستانستان", &[]),
+        (
+            "short aliases take no proclitic: ولي is not Li",
+            "التقى لي تشيانغ بولي العهد ولي",
+            &[("لي تشيانغ", "person:li-qiang", "name", "")],
+        ),
+        (
+            "شيء is not Xi",
+            "قال شي جين بينغ إن كل شيء ممكن",
+            &[("شي جين بينغ", "person:xi-jinping", "name", "")],
+        ),
+    ]);
+}
+
+#[test]
+fn short_names() {
+    check(&[
+        (
+            "resolved by the full name before",
+            "التقى لي تشيانغ بوانغ يي. وقال لي إن",
+            &[
+                ("لي تشيانغ", "person:li-qiang", "name", ""),
+                ("وانغ يي", "person:wang-yi", "name", "ب"),
+                ("لي", "person:li-qiang", "short", ""),
+            ],
+        ),
+        (
+            "the other Li in another document",
+            "تعهد لي كه تشيانغ اليوم. وقال لي إن",
+            &[
+                ("لي كه تشيانغ", "person:li-keqiang", "name", ""),
+                ("لي", "person:li-keqiang", "short", ""),
+            ],
+        ),
+        (
+            "the nearest full name before wins",
+            "لي تشيانغ ثم لي كه تشيانغ. قال لي",
+            &[
+                ("لي تشيانغ", "person:li-qiang", "name", ""),
+                ("لي كه تشيانغ", "person:li-keqiang", "name", ""),
+                ("لي", "person:li-keqiang", "short", ""),
+            ],
+        ),
+        (
+            "with no full name before, the first one after",
+            "قال لي إن لي كه تشيانغ سيزور",
+            &[
+                ("لي", "person:li-keqiang", "short", ""),
+                ("لي كه تشيانغ", "person:li-keqiang", "name", ""),
+            ],
+        ),
+        (
+            "not reported when the document names no one",
+            "قال لي صديقي إن توكاييف",
+            &[],
+        ),
+        (
+            "a short name takes proclitics when longer than two letters",
+            "قاسم جومارت توكاييف. وتوكاييف",
+            &[
+                (
+                    "قاسم جومارت توكاييف",
+                    "person:kassym-jomart-tokayev",
+                    "name",
+                    "",
+                ),
+                ("توكاييف", "person:kassym-jomart-tokayev", "short", "و"),
+            ],
+        ),
+        (
+            "a short name with a space",
+            "نورسلطان نزارباييف ثم نزار باييف",
+            &[
+                (
+                    "نورسلطان نزارباييف",
+                    "person:nursultan-nazarbayev",
+                    "name",
+                    "",
+                ),
+                ("نزار باييف", "person:nursultan-nazarbayev", "short", ""),
+            ],
+        ),
+    ]);
+}
+
+#[test]
+fn demonyms_and_overlaps() {
+    check(&[
+        (
+            "masculine, feminine, plural, dual",
+            "الصيني والصينية والصينيون الصينيين الصينيتان صينيتين",
+            &[
+                ("الصيني", "country:CN", "demonym", ""),
+                ("الصينية", "country:CN", "demonym", "و"),
+                ("الصينيون", "country:CN", "demonym", "و"),
+                ("الصينيين", "country:CN", "demonym", ""),
+                ("الصينيتان", "country:CN", "demonym", ""),
+                ("صينيتين", "country:CN", "demonym", ""),
+            ],
+        ),
+        (
+            "the longest wins",
+            "مجلس الدولة الصيني",
+            &[(
+                "مجلس الدولة الصيني",
+                "organization:state-council",
+                "name",
+                "",
+            )],
+        ),
+        (
+            "a name inside a longer name",
+            "آلية الصين-آسيا الوسطى",
+            &[(
+                "آلية الصين-آسيا الوسطى",
+                "organization:china-central-asia",
+                "name",
+                "",
+            )],
+        ),
+        (
+            "a valid match hidden behind an invalid longer one",
+            "مجلس الدولة الصينيون",
+            &[("الصينيون", "country:CN", "demonym", "")],
+        ),
+        (
+            "a generic head inside the span",
+            "دعم مبادرة الحزام والطريق",
+            &[(
+                "مبادرة الحزام والطريق",
+                "initiative:belt-and-road",
+                "name",
+                "",
+            )],
+        ),
+        (
+            "and without it",
+            "منتدى الحزام والطريق",
+            &[("الحزام والطريق", "initiative:belt-and-road", "name", "")],
+        ),
+        (
+            "a renamed city keeps its id",
+            "نور سلطان",
+            &[("نور سلطان", "city:astana", "name", "")],
+        ),
+    ]);
+}
+
+#[test]
+fn degenerate_texts() {
+    check(&[
+        ("empty text", "", &[]),
+        (
+            "no Arabic",
+            "Xi Jinping met Kassym-Jomart Tokayev in Astana.",
+            &[],
+        ),
+        ("only diacritics", "ًٌٍَُِّْ", &[]),
+        ("only white space and marks", " \n\t\u{200B} ", &[]),
+        ("a lone proclitic", "و", &[]),
+    ]);
+}
+
+#[test]
+fn ambiguous_aliases_are_reported_once_with_every_candidate() {
+    let toml = r#"
+[[entity]]
+id = "country:KW"
+name_ar = "الكويت"
+name_en = "Kuwait"
+
+[[entity]]
+id = "city:kuwait-city"
+name_ar = "مدينة الكويت"
+name_en = "Kuwait City"
+aliases = ["الكويت"]
+"#;
+    let gazetteer = Gazetteer::from_files([(PathBuf::from("kw.toml"), toml.to_string())]).unwrap();
+    let extractor = Extractor::new(gazetteer).unwrap();
+    let mentions = extractor
+        .extract(
+            "وصل إلى الكويت ثم إلى مدينة الكويت",
+            &ExtractOptions::default(),
+        )
+        .unwrap();
+    assert_eq!(mentions.len(), 2);
+    assert_eq!(mentions[0].text, "الكويت");
+    assert_eq!(mentions[0].entity_id(), "");
+    let candidates: Vec<&str> = mentions[0]
+        .candidates
+        .iter()
+        .map(|e| e.id.as_str())
+        .collect();
+    assert_eq!(candidates, ["country:KW", "city:kuwait-city"]);
+    assert_eq!(
+        mentions[0].entity_type(),
+        "",
+        "the candidates' types differ"
+    );
+    assert_eq!(mentions[1].entity_id(), "city:kuwait-city");
+    let shared = extractor.shared_aliases();
+    assert_eq!(shared.len(), 1);
+    assert_eq!(shared[0].alias, "الكويت");
+}
+
+#[test]
+fn type_filter() {
+    let extractor = extractor();
+    let text = "التقى الرئيس الصيني شي جين بينغ في بكين";
+    let types = extractor.type_filter(&["person", "city"]).unwrap();
+    let mentions = extractor
+        .extract(
+            text,
+            &ExtractOptions {
+                types,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    let ids: Vec<&str> = mentions.iter().map(|m| m.entity_id()).collect();
+    assert_eq!(ids, ["person:xi-jinping", "city:beijing"]);
+    let error = extractor.type_filter(&["planet"]).unwrap_err().to_string();
+    assert!(
+        error.contains("\"planet\"") && error.contains("country") && error.contains("person"),
+        "{error}"
+    );
+}
+
+#[test]
+fn offsets_in_every_encoding() {
+    // An emoji before the name takes 1 code point, 4 UTF-8 bytes and 2 UTF-16 units.
+    let text = "😀 في بكين";
+    let cases = [
+        (OffsetEncoding::CodePoint, (5, 9)),
+        (OffsetEncoding::Utf8, (10, 18)),
+        (OffsetEncoding::Utf16, (6, 10)),
+    ];
+    for (offsets, span) in cases {
+        let mentions = extractor()
+            .extract(
+                text,
+                &ExtractOptions {
+                    offsets,
+                    ..Default::default()
+                },
+            )
+            .unwrap();
+        assert_eq!((mentions[0].start, mentions[0].end), span, "{offsets}");
+    }
+}
+
+#[test]
+fn a_one_mebibyte_text() {
+    let article = include_str!("golden/000_597212ab044ab659.txt");
+    let per_article = extractor()
+        .extract(article, &ExtractOptions::default())
+        .unwrap()
+        .len();
+    let copies = (1 << 20) / article.len() + 1;
+    let text = article.repeat(copies);
+    assert!(text.len() >= 1 << 20);
+    let mentions = extractor()
+        .extract(&text, &ExtractOptions::default())
+        .unwrap();
+    assert_eq!(mentions.len(), per_article * copies);
+    let last = mentions.last().unwrap();
+    assert_eq!(
+        last.end,
+        text.chars().count() - article.chars().count() + 1918,
+        "offsets stay exact at the end"
+    );
+}
