@@ -24,6 +24,9 @@ enum Command {
     Extract(ExtractArgs),
     /// Validate gazetteers and report their entities, aliases and shared aliases.
     Check(GazetteerArgs),
+    /// Run the gRPC service.
+    #[cfg(feature = "server")]
+    Serve(alam::server::ServeArgs),
 }
 
 #[derive(clap::Args, Debug)]
@@ -58,6 +61,8 @@ pub fn run() -> ExitCode {
     let result = match cli.command {
         Command::Extract(args) => extract(args),
         Command::Check(args) => check(args),
+        #[cfg(feature = "server")]
+        Command::Serve(args) => return alam::server::run(args),
     };
     match result {
         Ok(code) => code,

@@ -1,0 +1,92 @@
+//! One extraction request checked against the service's limits, run by the engine and answered
+//! as a message; the batch and stream handlers apply it request by request.
+
+use std::sync::Arc;
+
+use super::convert;
+use super::loaded::Loaded;
+use super::offload;
+use super::status::CallError;
+use crate::ExtractOptions;
+use crate::proto::{ExtractRequest, ExtractResponse};
+
+/// The limits a caller's requests must keep.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// The longest text, in UTF-8 bytes.
+    pub max_text_bytes: usize,
+    /// The most requests in one batch.
+    pub max_batch: usize,
+}
+
+/// Answers one request (on the calling thread).
+pub fn extract(
+    loaded: &Loaded,
+    limits: &Limits,
+    request: ExtractRequest,
+) -> Result<ExtractResponse, CallError> {
+    if request.text.len() > limits.max_text_bytes {
+        return Err(CallError::TextTooLong {
+            len: request.text.len(),
+            max: limits.max_text_bytes,
+        });
+    }
+    let extractor = &loaded.extractor;
+    let options = ExtractOptions {
+        offsets: convert::offset_encoding(request.offset_encoding)?,
+        types: extractor
+            .type_filter(&request.types)
+            .map_err(CallError::Engine)?,
+    };
+    let mentions = extractor
+        .extract(&request.text, &options)
+        .map_err(CallError::Engine)?;
+    Ok(convert::extract_response(
+        request.document_id,
+        &mentions,
+        extractor.gazetteer().version(),
+    ))
+}
+
+/// Answers one request, off the reactor when its text is large.
+pub async fn extract_offloaded(
+    loaded: Arc<Loaded>,
+    limits: Limits,
+    request: ExtractRequest,
+) -> Result<ExtractResponse, CallError> {
+    // Refuse an oversized text before paying a thread hop for it.
+    if request.text.len() > limits.max_text_bytes {
+        return Err(CallError::TextTooLong {
+            len: request.text.len(),
+            max: limits.max_text_bytes,
+        });
+    }
+    offload::run_cpu(request.text.len(), move || {
+        extract(&loaded, &limits, request)
+    })
+    .await
+}
+
+/// Answers a batch in order, off the reactor when its texts are large in all; the first failed
+/// request fails the batch, named by its index.
+pub async fn extract_batch(
+    loaded: Arc<Loaded>,
+    limits: Limits,
+    requests: Vec<ExtractRequest>,
+) -> Result<Vec<ExtractResponse>, CallError> {
+    if requests.len() > limits.max_batch {
+        return Err(CallError::BatchTooLarge {
+            len: requests.len(),
+            max: limits.max_batch,
+        });
+    }
+    let text_bytes = requests.iter().map(|r| r.text.len()).sum();
+    offload::run_cpu(text_bytes, move || {
+        requests
+            .into_iter()
+            .enumerate()
+            .map(|(i, request)| extract(&loaded, &limits, request).map_err(|e| e.at(i)))
+            .collect()
+    })
+    .await
+}

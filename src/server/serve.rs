@@ -1,0 +1,223 @@
+//! The server's life: take calls on a bound listener at once (health answers NOT_SERVING while
+//! the gazetteers load), become ready when they are loaded, and on the shutdown signal report
+//! NOT_SERVING, wait the drain delay, then stop taking calls and let the ones in flight finish,
+//! under a deadline.
+
+use std::fmt;
+use std::future::Future;
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, SystemTime};
+
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio_stream::wrappers::TcpListenerStream;
+
+use super::extraction::Limits;
+use super::health;
+use super::loaded::{EngineSlot, Loaded};
+use super::service::EntityExtractorService;
+use crate::Extractor;
+use crate::proto::entity_extractor_server::EntityExtractorServer;
+
+/// What the server needs besides its listener and its gazetteers.
+#[derive(Clone, Debug)]
+pub struct ServeConfig {
+    /// The longest text a request may carry, in UTF-8 bytes.
+    pub max_text_bytes: usize,
+    /// The most requests in one `ExtractBatch`.
+    pub max_batch: usize,
+    /// The largest message decoded or encoded, in bytes.
+    pub max_message_bytes: usize,
+    /// How long one call (one request of a stream) may take; `None` for no limit.
+    pub request_timeout: Option<Duration>,
+    /// The most calls in flight on one connection; more fail at once with RESOURCE_EXHAUSTED.
+    /// `None` for no limit.
+    pub concurrency_limit: Option<usize>,
+    /// How long health reports NOT_SERVING while calls are still taken, before shutdown.
+    pub drain_delay: Duration,
+    /// How long calls in flight may take to finish once shutdown begins.
+    pub shutdown_timeout: Duration,
+}
+
+impl Default for ServeConfig {
+    fn default() -> ServeConfig {
+        let max_text_bytes = 1024 * 1024;
+        ServeConfig {
+            max_text_bytes,
+            max_batch: 1000,
+            max_message_bytes: default_max_message_bytes(max_text_bytes),
+            request_timeout: Some(Duration::from_secs(30)),
+            concurrency_limit: Some(256),
+            drain_delay: Duration::from_secs(5),
+            shutdown_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+/// Room for one text of the largest size and the rest of its request.
+pub fn default_max_message_bytes(max_text_bytes: usize) -> usize {
+    max_text_bytes.saturating_add(64 * 1024)
+}
+
+/// Why the gazetteers did not load.
+pub type LoadError = Box<dyn std::error::Error + Send + Sync>;
+
+/// Why the server stopped other than by a clean shutdown.
+#[derive(Debug)]
+pub enum ServeError {
+    /// The gazetteers did not load.
+    Load(LoadError),
+    /// The reflection service could not read the descriptors (a build problem).
+    Reflection(tonic_reflection::server::Error),
+    /// The transport failed.
+    Transport(tonic::transport::Error),
+    /// The server task ended abnormally.
+    Task(tokio::task::JoinError),
+    /// Calls in flight did not finish within the shutdown deadline; they were dropped.
+    ShutdownTimeout(Duration),
+}
+
+impl fmt::Display for ServeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ServeError::Load(e) => write!(f, "cannot load the gazetteers: {e}"),
+            ServeError::Reflection(e) => write!(f, "cannot build the reflection service: {e}"),
+            ServeError::Transport(e) => write!(f, "transport: {e}"),
+            ServeError::Task(e) => write!(f, "server task: {e}"),
+            ServeError::ShutdownTimeout(limit) => write!(
+                f,
+                "calls still in flight after the shutdown deadline of {:.1} s \
+                 (--shutdown-timeout); dropped",
+                limit.as_secs_f64()
+            ),
+        }
+    }
+}
+
+impl std::error::Error for ServeError {}
+
+/// Serves on `listener` until `shutdown` completes, then drains and stops.
+///
+/// The server answers health checks (NOT_SERVING) and reflection while `load` builds the
+/// extractor (EntityExtractor calls answer UNAVAILABLE meanwhile); it becomes SERVING when `load`
+/// completes. If `load` fails, the server stops and returns [`ServeError::Load`].
+pub async fn serve_with_listener<L, S>(
+    listener: TcpListener,
+    config: ServeConfig,
+    load: L,
+    shutdown: S,
+) -> Result<(), ServeError>
+where
+    L: Future<Output = Result<Extractor, LoadError>>,
+    S: Future<Output = ()>,
+{
+    let (reporter, health_service) = tonic_health::server::health_reporter();
+    health::loading(&reporter).await;
+
+    let engine: EngineSlot = Arc::new(OnceLock::new());
+    let limits = Limits {
+        max_text_bytes: config.max_text_bytes,
+        max_batch: config.max_batch,
+    };
+    let service = EntityExtractorService::new(engine.clone(), limits, config.request_timeout);
+    let extractor_service = EntityExtractorServer::new(service)
+        .max_decoding_message_size(config.max_message_bytes)
+        .max_encoding_message_size(config.max_message_bytes);
+
+    // grpcurl 1.8 speaks only v1alpha; newer clients prefer v1: serve both. Each builder adds
+    // its own descriptor; the other one's is added so that both list every service.
+    let reflection = || {
+        tonic_reflection::server::Builder::configure()
+            .register_encoded_file_descriptor_set(crate::proto::FILE_DESCRIPTOR_SET)
+            .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+    };
+    let reflection_v1 = reflection()
+        .register_encoded_file_descriptor_set(tonic_reflection::pb::v1alpha::FILE_DESCRIPTOR_SET)
+        .build_v1()
+        .map_err(ServeError::Reflection)?;
+    let reflection_v1alpha = reflection()
+        .register_encoded_file_descriptor_set(tonic_reflection::pb::v1::FILE_DESCRIPTOR_SET)
+        .build_v1alpha()
+        .map_err(ServeError::Reflection)?;
+
+    let mut builder = tonic::transport::Server::builder();
+    if let Some(limit) = config.concurrency_limit {
+        // Shed rather than queue: a caller over the limit learns it at once and can back off.
+        builder = builder
+            .concurrency_limit_per_connection(limit)
+            .load_shed(true);
+    }
+    let router = builder
+        .add_service(health_service)
+        .add_service(reflection_v1)
+        .add_service(reflection_v1alpha)
+        .add_service(extractor_service);
+    let (stop, stopped) = oneshot::channel::<()>();
+    let mut server = tokio::spawn(router.serve_with_incoming_shutdown(
+        TcpListenerStream::new(listener),
+        async {
+            let _ = stopped.await;
+        },
+    ));
+
+    tokio::pin!(shutdown);
+    let signalled = tokio::select! {
+        loaded = load => match loaded {
+            Ok(extractor) => {
+                let stats = extractor.stats();
+                tracing::info!(
+                    gazetteer_version = extractor.gazetteer().version(),
+                    entities = extractor.gazetteer().entities().len(),
+                    patterns = stats.patterns,
+                    "gazetteers loaded; serving"
+                );
+                let _ = engine.set(Arc::new(Loaded { extractor, loaded_at: SystemTime::now() }));
+                health::ready(&reporter).await;
+                false
+            }
+            Err(e) => {
+                let _ = stop.send(());
+                let _ = server.await;
+                return Err(ServeError::Load(e));
+            }
+        },
+        () = &mut shutdown => true,
+        ended = &mut server => return ended_early(ended),
+    };
+    if !signalled {
+        tokio::select! {
+            () = &mut shutdown => {}
+            ended = &mut server => return ended_early(ended),
+        }
+    }
+
+    health::draining(&reporter).await;
+    tracing::info!(
+        drain_delay_s = config.drain_delay.as_secs_f64(),
+        "shutting down: NOT_SERVING, still answering for the drain delay"
+    );
+    tokio::time::sleep(config.drain_delay).await;
+    tracing::info!("no new calls; waiting for the calls in flight");
+    let _ = stop.send(());
+    match tokio::time::timeout(config.shutdown_timeout, &mut server).await {
+        Ok(ended) => {
+            ended_early(ended)?;
+            tracing::info!("stopped");
+            Ok(())
+        }
+        Err(_) => {
+            server.abort();
+            Err(ServeError::ShutdownTimeout(config.shutdown_timeout))
+        }
+    }
+}
+
+fn ended_early(
+    ended: Result<Result<(), tonic::transport::Error>, tokio::task::JoinError>,
+) -> Result<(), ServeError> {
+    match ended {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(e)) => Err(ServeError::Transport(e)),
+        Err(e) => Err(ServeError::Task(e)),
+    }
+}

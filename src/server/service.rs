@@ -1,0 +1,225 @@
+//! The `alam.v1.EntityExtractor` handlers: thin adapters from messages to the engine, each
+//! logging one line per call. Matching lives in the engine; limits in `extraction`; statuses in
+//! `status`.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+use tokio_stream::wrappers::ReceiverStream;
+use tonic::{Code, Request, Response, Status, Streaming};
+
+use super::convert;
+use super::extraction::{self, Limits};
+use super::loaded::{EngineSlot, Loaded};
+use super::logging::CallLog;
+use super::paging;
+use super::status::CallError;
+use crate::proto::entity_extractor_server::EntityExtractor;
+use crate::proto::{
+    Entity, ExtractBatchRequest, ExtractBatchResponse, ExtractRequest, ExtractResponse,
+    GetEntityRequest, GetInfoRequest, GetInfoResponse, ListEntitiesRequest, ListEntitiesResponse,
+};
+
+/// How many answers of a stream may wait for a slow reader before the server stops reading.
+const STREAM_BUFFER: usize = 16;
+
+/// The service: the engine slot and the limits every call keeps.
+pub struct EntityExtractorService {
+    engine: EngineSlot,
+    limits: Limits,
+    request_timeout: Option<Duration>,
+}
+
+impl EntityExtractorService {
+    /// A service answering from `engine` once it is filled.
+    pub fn new(
+        engine: EngineSlot,
+        limits: Limits,
+        request_timeout: Option<Duration>,
+    ) -> EntityExtractorService {
+        EntityExtractorService {
+            engine,
+            limits,
+            request_timeout,
+        }
+    }
+
+    fn loaded(&self) -> Result<Arc<Loaded>, CallError> {
+        self.engine.get().cloned().ok_or(CallError::NotReady)
+    }
+}
+
+/// Runs `work` under the request timeout, if any.
+async fn within<T>(
+    timeout: Option<Duration>,
+    work: impl Future<Output = Result<T, CallError>>,
+) -> Result<T, CallError> {
+    match timeout {
+        Some(limit) => tokio::time::timeout(limit, work)
+            .await
+            .unwrap_or(Err(CallError::Timeout(limit))),
+        None => work.await,
+    }
+}
+
+/// Logs a unary call's outcome and turns it into the handler's result.
+fn answer<T>(
+    mut log: CallLog,
+    result: Result<T, CallError>,
+    mentions: impl FnOnce(&T) -> usize,
+) -> Result<Response<T>, Status> {
+    log.finish(result.as_ref().map(mentions));
+    result.map(Response::new).map_err(Status::from)
+}
+
+#[tonic::async_trait]
+impl EntityExtractor for EntityExtractorService {
+    async fn extract(
+        &self,
+        request: Request<ExtractRequest>,
+    ) -> Result<Response<ExtractResponse>, Status> {
+        let log = CallLog::start("Extract");
+        let result = within(self.request_timeout, async {
+            extraction::extract_offloaded(self.loaded()?, self.limits, request.into_inner()).await
+        })
+        .await;
+        answer(log, result, |r| r.mentions.len())
+    }
+
+    async fn extract_batch(
+        &self,
+        request: Request<ExtractBatchRequest>,
+    ) -> Result<Response<ExtractBatchResponse>, Status> {
+        let log = CallLog::start("ExtractBatch");
+        let result = within(self.request_timeout, async {
+            let requests = request.into_inner().requests;
+            let responses =
+                extraction::extract_batch(self.loaded()?, self.limits, requests).await?;
+            Ok(ExtractBatchResponse { responses })
+        })
+        .await;
+        answer(log, result, |r| {
+            r.responses.iter().map(|r| r.mentions.len()).sum()
+        })
+    }
+
+    type ExtractStreamStream = ReceiverStream<Result<ExtractResponse, Status>>;
+
+    async fn extract_stream(
+        &self,
+        request: Request<Streaming<ExtractRequest>>,
+    ) -> Result<Response<Self::ExtractStreamStream>, Status> {
+        let mut log = CallLog::start("ExtractStream");
+        let loaded = match self.loaded() {
+            Ok(loaded) => loaded,
+            Err(error) => {
+                log.finish(Err(&error));
+                return Err(error.into());
+            }
+        };
+        let (limits, timeout) = (self.limits, self.request_timeout);
+        let mut inbound = request.into_inner();
+        let (answers, stream) = mpsc::channel(STREAM_BUFFER);
+        // One request at a time, so the answers come in the order of the requests.
+        tokio::spawn(async move {
+            let (mut index, mut mentions) = (0, 0);
+            loop {
+                let request = match inbound.message().await {
+                    Ok(Some(request)) => request,
+                    Ok(None) => return log.finish(Ok(mentions)),
+                    Err(status) => {
+                        return log.finish_with(status.code(), mentions, status.message());
+                    }
+                };
+                let work = extraction::extract_offloaded(loaded.clone(), limits, request);
+                match within(timeout, work).await {
+                    Ok(response) => {
+                        mentions += response.mentions.len();
+                        if answers.send(Ok(response)).await.is_err() {
+                            return log.finish_with(
+                                Code::Cancelled,
+                                mentions,
+                                "the caller stopped reading",
+                            );
+                        }
+                    }
+                    Err(error) => {
+                        let error = error.at(index);
+                        log.finish(Err(&error));
+                        let _ = answers.send(Err(error.into())).await;
+                        return;
+                    }
+                }
+                index += 1;
+            }
+        });
+        Ok(Response::new(ReceiverStream::new(stream)))
+    }
+
+    async fn get_entity(
+        &self,
+        request: Request<GetEntityRequest>,
+    ) -> Result<Response<Entity>, Status> {
+        let log = CallLog::start("GetEntity");
+        let result = self.loaded().and_then(|loaded| {
+            let id = request.into_inner().id;
+            if id.is_empty() {
+                return Err(CallError::MissingId);
+            }
+            match loaded.extractor.gazetteer().get(&id) {
+                Some(entity) => Ok(convert::entity(entity)),
+                None => Err(CallError::UnknownEntity { id }),
+            }
+        });
+        answer(log, result, |_| 0)
+    }
+
+    async fn list_entities(
+        &self,
+        request: Request<ListEntitiesRequest>,
+    ) -> Result<Response<ListEntitiesResponse>, Status> {
+        let log = CallLog::start("ListEntities");
+        let result = self.loaded().and_then(|loaded| {
+            let request = request.into_inner();
+            let extractor = &loaded.extractor;
+            let wanted = request.r#type.trim();
+            if !wanted.is_empty() {
+                // Only for its error, which lists the valid types.
+                extractor
+                    .type_filter(&[wanted])
+                    .map_err(CallError::Engine)?;
+            }
+            let matching: Vec<&crate::Entity> = extractor
+                .gazetteer()
+                .entities()
+                .iter()
+                .filter(|e| wanted.is_empty() || e.entity_type() == wanted)
+                .collect();
+            let total = matching.len();
+            let start = paging::offset(&request.page_token, total)?;
+            let end = total.min(start + paging::page_size(request.page_size));
+            Ok(ListEntitiesResponse {
+                entities: matching[start..end]
+                    .iter()
+                    .map(|e| convert::entity(e))
+                    .collect(),
+                next_page_token: paging::next_token(end, total),
+                total_size: u32::try_from(total).unwrap_or(u32::MAX),
+            })
+        });
+        answer(log, result, |_| 0)
+    }
+
+    async fn get_info(
+        &self,
+        _request: Request<GetInfoRequest>,
+    ) -> Result<Response<GetInfoResponse>, Status> {
+        let log = CallLog::start("GetInfo");
+        let result = self
+            .loaded()
+            .map(|loaded| convert::info(&loaded.extractor, loaded.loaded_at));
+        answer(log, result, |_| 0)
+    }
+}

@@ -1,0 +1,148 @@
+//! The one place where a failed call becomes a gRPC status.
+//!
+//! A caller's mistake is INVALID_ARGUMENT or NOT_FOUND with a message that names the limit or the
+//! valid values, so that the caller can fix the request without reading the server's code; only
+//! a bug of ours (a panic) is INTERNAL.
+
+use std::fmt;
+use std::time::Duration;
+
+use tonic::{Code, Status};
+
+use crate::ExtractError;
+
+/// Why a call failed.
+#[derive(Debug)]
+pub enum CallError {
+    /// The gazetteers are still loading (health reports NOT_SERVING meanwhile).
+    NotReady,
+    /// A text longer than `--max-text-bytes`.
+    TextTooLong { len: usize, max: usize },
+    /// The engine refused the request (an unknown type, a text too long for it).
+    Engine(ExtractError),
+    /// An `offset_encoding` value the contract does not define.
+    UnknownOffsetEncoding(i32),
+    /// A batch of more than `--max-batch` requests.
+    BatchTooLarge { len: usize, max: usize },
+    /// A page token this server did not hand out.
+    BadPageToken { token: String },
+    /// `GetEntity` without an id.
+    MissingId,
+    /// No entity has this id.
+    UnknownEntity { id: String },
+    /// The call took longer than `--request-timeout`.
+    Timeout(Duration),
+    /// A panic while serving the call: a bug, reported as INTERNAL for this call alone.
+    Panic(String),
+    /// The failure of the request at this index of a batch or a stream.
+    At { index: usize, error: Box<CallError> },
+}
+
+impl CallError {
+    /// Places the error at request `index` of a batch or a stream.
+    pub fn at(self, index: usize) -> CallError {
+        CallError::At {
+            index,
+            error: Box::new(self),
+        }
+    }
+
+    /// The gRPC code: whose fault it is, and whether retrying can help.
+    pub fn code(&self) -> Code {
+        match self {
+            CallError::NotReady => Code::Unavailable,
+            CallError::TextTooLong { .. }
+            | CallError::Engine(_)
+            | CallError::UnknownOffsetEncoding(_)
+            | CallError::BatchTooLarge { .. }
+            | CallError::BadPageToken { .. }
+            | CallError::MissingId => Code::InvalidArgument,
+            CallError::UnknownEntity { .. } => Code::NotFound,
+            CallError::Timeout(_) => Code::DeadlineExceeded,
+            CallError::Panic(_) => Code::Internal,
+            CallError::At { error, .. } => error.code(),
+        }
+    }
+}
+
+impl fmt::Display for CallError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CallError::NotReady => f.write_str("the gazetteers are still loading; retry shortly"),
+            CallError::TextTooLong { len, max } => write!(
+                f,
+                "text of {len} bytes is over the limit of {max} bytes (--max-text-bytes); \
+                 split the document"
+            ),
+            CallError::Engine(e) => write!(f, "{e}"),
+            CallError::UnknownOffsetEncoding(value) => write!(
+                f,
+                "unknown offset_encoding {value}; valid: OFFSET_ENCODING_CODE_POINT (1), \
+                 OFFSET_ENCODING_UTF8 (2), OFFSET_ENCODING_UTF16 (3), or unset for code points"
+            ),
+            CallError::BatchTooLarge { len, max } => write!(
+                f,
+                "batch of {len} requests is over the limit of {max} (--max-batch); \
+                 split the batch or use ExtractStream"
+            ),
+            CallError::BadPageToken { token } => write!(
+                f,
+                "page_token {token:?} is not one this server handed out; pass the \
+                 next_page_token of the previous page, or an empty token for the first page"
+            ),
+            CallError::MissingId => {
+                f.write_str("id is empty; pass an entity id such as \"country:KZ\"")
+            }
+            CallError::UnknownEntity { id } => write!(f, "no entity has the id {id:?}"),
+            CallError::Timeout(limit) => write!(
+                f,
+                "the call took longer than the server's limit of {:.3} s (--request-timeout)",
+                limit.as_secs_f64()
+            ),
+            CallError::Panic(_) => f.write_str("internal error while serving the call (logged)"),
+            CallError::At { index, error } => write!(f, "request #{index}: {error}"),
+        }
+    }
+}
+
+impl From<CallError> for Status {
+    fn from(error: CallError) -> Status {
+        Status::new(error.code(), error.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_callers_mistake_is_never_internal() {
+        let mistakes = [
+            CallError::TextTooLong { len: 2, max: 1 },
+            CallError::Engine(ExtractError::UnknownType {
+                given: "planet".into(),
+                valid: vec!["city".into()],
+            }),
+            CallError::UnknownOffsetEncoding(9),
+            CallError::BatchTooLarge { len: 2, max: 1 },
+            CallError::BadPageToken { token: "x".into() },
+            CallError::MissingId,
+            CallError::UnknownEntity { id: "x:y".into() },
+        ];
+        for mistake in mistakes {
+            assert_ne!(mistake.code(), Code::Internal, "{mistake}");
+            assert_ne!(mistake.at(3).code(), Code::Internal);
+        }
+    }
+
+    #[test]
+    fn messages_name_the_limit() {
+        let status = Status::from(CallError::BatchTooLarge { len: 5, max: 3 }.at(0));
+        assert_eq!(status.code(), Code::InvalidArgument);
+        assert!(
+            status.message().contains("--max-batch"),
+            "{}",
+            status.message()
+        );
+    }
+}

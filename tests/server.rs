@@ -1,0 +1,697 @@
+//! End-to-end tests of the gRPC service: a real server on `127.0.0.1:0` (through the library's
+//! `serve_with_listener`, no process), called with the generated tonic clients. The signal and
+//! drain path, which needs a process, is in `server_shutdown.rs`.
+
+#![cfg(feature = "server")]
+
+use std::fs;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use alam::Extractor;
+use alam::proto::entity_extractor_client::EntityExtractorClient;
+use alam::proto::{
+    ExtractBatchRequest, ExtractRequest, Form, GetEntityRequest, GetInfoRequest,
+    ListEntitiesRequest, OffsetEncoding,
+};
+use alam::server::{LoadError, ServeConfig, ServeError, serve_with_listener};
+use serde::Deserialize;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+use tonic::Code;
+use tonic::transport::Channel;
+use tonic_health::pb::HealthCheckRequest;
+use tonic_health::pb::health_check_response::ServingStatus;
+use tonic_health::pb::health_client::HealthClient;
+
+const SENTENCE: &str = "وقال وانغ يي إن الصين تدعم مبادرة الحزام والطريق.";
+
+/// A server running in this test's runtime; stopped (and checked) by [`TestServer::stop`], and
+/// stopped anyway when dropped.
+struct TestServer {
+    addr: SocketAddr,
+    stop: Option<oneshot::Sender<()>>,
+    task: JoinHandle<Result<(), ServeError>>,
+}
+
+fn test_config() -> ServeConfig {
+    ServeConfig {
+        drain_delay: std::time::Duration::ZERO,
+        ..ServeConfig::default()
+    }
+}
+
+async fn embedded() -> Result<Extractor, LoadError> {
+    Ok(Extractor::embedded()?)
+}
+
+impl TestServer {
+    async fn start(config: ServeConfig) -> TestServer {
+        TestServer::start_loading(config, embedded()).await
+    }
+
+    async fn start_loading(
+        config: ServeConfig,
+        load: impl Future<Output = Result<Extractor, LoadError>> + Send + 'static,
+    ) -> TestServer {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(serve_with_listener(listener, config, load, async {
+            let _ = stopped.await;
+        }));
+        TestServer {
+            addr,
+            stop: Some(stop),
+            task,
+        }
+    }
+
+    async fn channel(&self) -> Channel {
+        Channel::from_shared(format!("http://{}", self.addr))
+            .unwrap()
+            .connect()
+            .await
+            .unwrap()
+    }
+
+    async fn client(&self) -> EntityExtractorClient<Channel> {
+        EntityExtractorClient::new(self.channel().await)
+    }
+
+    async fn stop(mut self) {
+        self.stop.take().unwrap().send(()).unwrap();
+        (&mut self.task).await.unwrap().unwrap();
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+fn request(text: &str) -> ExtractRequest {
+    ExtractRequest {
+        text: text.to_string(),
+        ..Default::default()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn extract_returns_spans_ids_and_entity_counts() {
+    let server = TestServer::start(test_config()).await;
+    let mut client = server.client().await;
+    let response = client
+        .extract(ExtractRequest {
+            text: SENTENCE.to_string(),
+            offset_encoding: OffsetEncoding::Utf16.into(),
+            types: vec![],
+            document_id: "doc-1".to_string(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(response.document_id, "doc-1");
+    assert!(!response.gazetteer_version.is_empty());
+    let found: Vec<(u32, u32, &str, &str)> = response
+        .mentions
+        .iter()
+        .map(|m| (m.start, m.end, m.entity_id.as_str(), m.r#type.as_str()))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (5, 12, "person:wang-yi", "person"),
+            (16, 21, "country:CN", "country"),
+            (27, 48, "initiative:belt-and-road", "initiative"),
+        ]
+    );
+    assert!(response.mentions.iter().all(|m| m.form() == Form::Name));
+    assert_eq!(response.mentions[0].text, "وانغ يي");
+    assert_eq!(response.entities.len(), 3);
+    assert_eq!(response.entities[1].name_en, "China");
+    assert_eq!(response.entities[1].mention_count, 1);
+
+    // A type filter keeps only that type.
+    let people = client
+        .extract(ExtractRequest {
+            types: vec!["person".to_string()],
+            ..request(SENTENCE)
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(people.mentions.len(), 1);
+    assert_eq!(people.mentions[0].entity_id, "person:wang-yi");
+    server.stop().await;
+}
+
+#[derive(Deserialize)]
+struct Gold {
+    document: String,
+    mentions: Vec<GoldMention>,
+}
+
+#[derive(Deserialize)]
+struct GoldMention {
+    start: u32,
+    end: u32,
+    entity_id: Option<String>,
+    form: Option<String>,
+    #[serde(default)]
+    optional: bool,
+    utf8: [u32; 2],
+    utf16: [u32; 2],
+}
+
+impl GoldMention {
+    fn span(&self, encoding: OffsetEncoding) -> (u32, u32) {
+        match encoding {
+            OffsetEncoding::Utf8 => (self.utf8[0], self.utf8[1]),
+            OffsetEncoding::Utf16 => (self.utf16[0], self.utf16[1]),
+            _ => (self.start, self.end),
+        }
+    }
+}
+
+fn golden_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden")
+}
+
+fn seed_articles() -> Vec<(Gold, String)> {
+    let mut paths: Vec<PathBuf> = fs::read_dir(golden_dir())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.to_string_lossy().ends_with(".gold.json"))
+        .collect();
+    paths.sort();
+    assert!(!paths.is_empty());
+    paths
+        .into_iter()
+        .map(|path| {
+            let gold: Gold = serde_json::from_str(&fs::read_to_string(path).unwrap()).unwrap();
+            let text = fs::read_to_string(golden_dir().join(&gold.document)).unwrap();
+            (gold, text)
+        })
+        .collect()
+}
+
+fn form_name(form: Form) -> &'static str {
+    match form {
+        Form::Name => "name",
+        Form::Short => "short",
+        Form::Demonym => "demonym",
+        Form::Unspecified => "unspecified",
+    }
+}
+
+/// Every required gold mention found exactly, and nothing else outside the optional spans.
+fn check_against_gold(
+    gold: &Gold,
+    encoding: OffsetEncoding,
+    mentions: &[alam::proto::Mention],
+) -> Vec<String> {
+    let key = |g: &GoldMention| {
+        let (s, e) = g.span(encoding);
+        let id = g.entity_id.clone().unwrap_or_default();
+        (s, e, id, g.form.clone().unwrap_or_default())
+    };
+    let required: Vec<_> = gold
+        .mentions
+        .iter()
+        .filter(|g| !g.optional)
+        .map(key)
+        .collect();
+    let optional: Vec<(u32, u32)> = gold
+        .mentions
+        .iter()
+        .filter(|g| g.optional)
+        .map(|g| g.span(encoding))
+        .collect();
+    let found: Vec<_> = mentions
+        .iter()
+        .filter(|m| !optional.iter().any(|&(s, e)| m.start < e && s < m.end))
+        .map(|m| {
+            let form = form_name(m.form()).to_string();
+            (m.start, m.end, m.entity_id.clone(), form)
+        })
+        .collect();
+    let mut problems = Vec::new();
+    for g in &required {
+        if !found.contains(g) {
+            problems.push(format!("{} {encoding:?}: missed {g:?}", gold.document));
+        }
+    }
+    for m in &found {
+        if !required.contains(m) {
+            problems.push(format!("{} {encoding:?}: false alarm {m:?}", gold.document));
+        }
+    }
+    problems
+}
+
+const ENCODINGS: [OffsetEncoding; 3] = [
+    OffsetEncoding::CodePoint,
+    OffsetEncoding::Utf8,
+    OffsetEncoding::Utf16,
+];
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_seed_article_matches_its_gold_in_every_encoding() {
+    let server = TestServer::start(test_config()).await;
+    let mut client = server.client().await;
+    let mut problems = Vec::new();
+    let mut batch = Vec::new();
+    for (gold, text) in seed_articles() {
+        for encoding in ENCODINGS {
+            let request = ExtractRequest {
+                text: text.clone(),
+                offset_encoding: encoding.into(),
+                types: vec![],
+                document_id: format!("{}/{encoding:?}", gold.document),
+            };
+            let response = client.extract(request.clone()).await.unwrap().into_inner();
+            problems.extend(check_against_gold(&gold, encoding, &response.mentions));
+            batch.push((request, response));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+
+    // The same requests as one batch: the same answers, in the same order.
+    let responses = client
+        .extract_batch(ExtractBatchRequest {
+            requests: batch.iter().map(|(r, _)| r.clone()).collect(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .responses;
+    let expected: Vec<_> = batch.into_iter().map(|(_, r)| r).collect();
+    assert_eq!(responses, expected);
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stream_of_1000_requests_is_answered_in_order() {
+    let server = TestServer::start(test_config()).await;
+    let mut client = server.client().await;
+    let texts = ["الصين", "كازاخستان", SENTENCE, "لا شيء هنا"];
+    let requests: Vec<ExtractRequest> = (0..1000)
+        .map(|i| ExtractRequest {
+            document_id: i.to_string(),
+            ..request(texts[i % texts.len()])
+        })
+        .collect();
+    let mut answers = client
+        .extract_stream(tokio_stream::iter(requests))
+        .await
+        .unwrap()
+        .into_inner();
+    let mut n = 0;
+    while let Some(answer) = answers.message().await.unwrap() {
+        assert_eq!(answer.document_id, n.to_string());
+        let expected = [1, 1, 3, 0][n % texts.len()];
+        assert_eq!(answer.mentions.len(), expected, "answer {n}");
+        n += 1;
+    }
+    assert_eq!(n, 1000);
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn get_entity_list_entities_and_get_info() {
+    let server = TestServer::start(test_config()).await;
+    let mut client = server.client().await;
+
+    let kz = client
+        .get_entity(GetEntityRequest {
+            id: "country:KZ".to_string(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(kz.r#type, "country");
+    assert_eq!(kz.name_en, "Kazakhstan");
+    assert!(!kz.demonym_stems.is_empty());
+
+    // Every page, by its token, adds up to the whole list exactly once.
+    let info = client
+        .get_info(GetInfoRequest {})
+        .await
+        .unwrap()
+        .into_inner();
+    let all: u32 = info.types.iter().map(|t| t.entities).sum();
+    let (mut ids, mut token) = (Vec::new(), String::new());
+    loop {
+        let page = client
+            .list_entities(ListEntitiesRequest {
+                r#type: String::new(),
+                page_size: 100,
+                page_token: token.clone(),
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(page.total_size, all);
+        assert!(page.entities.len() <= 100);
+        ids.extend(page.entities.into_iter().map(|e| e.id));
+        if page.next_page_token.is_empty() {
+            break;
+        }
+        token = page.next_page_token;
+    }
+    assert_eq!(ids.len() as u32, all);
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len() as u32, all);
+
+    let people = client
+        .list_entities(ListEntitiesRequest {
+            r#type: "person".to_string(),
+            page_size: 0,
+            page_token: String::new(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let person_count = info.types.iter().find(|t| t.r#type == "person").unwrap();
+    assert_eq!(people.total_size, person_count.entities);
+    assert!(people.entities.iter().all(|e| e.r#type == "person"));
+
+    assert_eq!(info.build_version, env!("CARGO_PKG_VERSION"));
+    assert_eq!(info.gazetteer_version.len(), 16);
+    assert!(info.patterns > 0);
+    assert!(info.loaded_at.ends_with('Z') && info.loaded_at.len() == 20);
+    assert!(!info.gazetteer_files.is_empty());
+    assert!(person_count.aliases > person_count.entities);
+    server.stop().await;
+}
+
+async fn health(channel: &Channel, service: &str) -> ServingStatus {
+    let response = HealthClient::new(channel.clone())
+        .check(HealthCheckRequest {
+            service: service.to_string(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    response.status()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn health_is_not_serving_until_the_gazetteers_load() {
+    let (release, released) = oneshot::channel::<()>();
+    let load = async move {
+        released.await.expect("the test releases the loader");
+        embedded().await
+    };
+    let server = TestServer::start_loading(test_config(), load).await;
+    let channel = server.channel().await;
+    assert_eq!(health(&channel, "").await, ServingStatus::NotServing);
+    assert_eq!(
+        health(&channel, "alam.v1.EntityExtractor").await,
+        ServingStatus::NotServing
+    );
+    assert_eq!(health(&channel, "liveness").await, ServingStatus::Serving);
+    let early = EntityExtractorClient::new(channel.clone())
+        .extract(request(SENTENCE))
+        .await
+        .unwrap_err();
+    assert_eq!(early.code(), Code::Unavailable, "{early:?}");
+
+    // Watch the server's status, then let the gazetteers load: it turns SERVING.
+    let mut watch = HealthClient::new(channel.clone())
+        .watch(HealthCheckRequest {
+            service: String::new(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let first = watch.message().await.unwrap().unwrap();
+    assert_eq!(first.status(), ServingStatus::NotServing);
+    release.send(()).unwrap();
+    let next = watch.message().await.unwrap().unwrap();
+    assert_eq!(next.status(), ServingStatus::Serving);
+    drop(watch);
+    assert_eq!(
+        health(&channel, "alam.v1.EntityExtractor").await,
+        ServingStatus::Serving
+    );
+    let mentions = EntityExtractorClient::new(channel)
+        .extract(request(SENTENCE))
+        .await
+        .unwrap()
+        .into_inner()
+        .mentions;
+    assert_eq!(mentions.len(), 3);
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_loader_that_fails_stops_the_server_with_its_error() {
+    let failing = async { Err::<Extractor, LoadError>("no such directory".into()) };
+    let server = TestServer::start_loading(test_config(), failing).await;
+    let mut server = server;
+    let result = (&mut server.task).await.unwrap();
+    assert!(
+        matches!(&result, Err(ServeError::Load(e)) if e.to_string() == "no such directory"),
+        "{result:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reflection_lists_the_services_in_v1_and_v1alpha() {
+    use tonic_reflection::pb::{v1, v1alpha};
+    let server = TestServer::start(test_config()).await;
+    let channel = server.channel().await;
+
+    let request = v1alpha::ServerReflectionRequest {
+        host: String::new(),
+        message_request: Some(
+            v1alpha::server_reflection_request::MessageRequest::ListServices(String::new()),
+        ),
+    };
+    let mut responses =
+        v1alpha::server_reflection_client::ServerReflectionClient::new(channel.clone())
+            .server_reflection_info(tokio_stream::iter([request]))
+            .await
+            .unwrap()
+            .into_inner();
+    let response = responses.message().await.unwrap().unwrap();
+    let Some(v1alpha::server_reflection_response::MessageResponse::ListServicesResponse(list)) =
+        response.message_response
+    else {
+        panic!("not a list of services: {response:?}");
+    };
+    let names: Vec<String> = list.service.into_iter().map(|s| s.name).collect();
+    for expected in ["alam.v1.EntityExtractor", "grpc.health.v1.Health"] {
+        assert!(
+            names.iter().any(|n| n == expected),
+            "{expected} in {names:?}"
+        );
+    }
+
+    let request = v1::ServerReflectionRequest {
+        host: String::new(),
+        message_request: Some(v1::server_reflection_request::MessageRequest::ListServices(
+            String::new(),
+        )),
+    };
+    let mut responses = v1::server_reflection_client::ServerReflectionClient::new(channel)
+        .server_reflection_info(tokio_stream::iter([request]))
+        .await
+        .unwrap()
+        .into_inner();
+    let response = responses.message().await.unwrap().unwrap();
+    let Some(v1::server_reflection_response::MessageResponse::ListServicesResponse(list)) =
+        response.message_response
+    else {
+        panic!("not a list of services: {response:?}");
+    };
+    assert!(
+        list.service
+            .iter()
+            .any(|s| s.name == "alam.v1.EntityExtractor")
+    );
+    server.stop().await;
+}
+
+/// Asserts that a call failed with `code` and a message containing `needle`.
+fn expect<T>(result: Result<tonic::Response<T>, tonic::Status>, code: Code, needle: &str) {
+    let Err(status) = result else {
+        panic!("expected {code:?}, the call succeeded");
+    };
+    assert_eq!(status.code(), code, "{status:?}");
+    assert!(
+        status.message().contains(needle),
+        "{needle:?} not in {:?}",
+        status.message()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_caller_mistake_gets_its_code_and_says_how_to_fix_it() {
+    let config = ServeConfig {
+        max_text_bytes: 1000,
+        max_batch: 3,
+        max_message_bytes: 4000,
+        ..test_config()
+    };
+    let server = TestServer::start(config).await;
+    let mut client = server.client().await;
+    let long = "ب".repeat(600); // 1,200 bytes
+    expect(
+        client.extract(request(&long)).await,
+        Code::InvalidArgument,
+        "--max-text-bytes",
+    );
+    expect(
+        client
+            .extract(ExtractRequest {
+                types: vec!["planet".to_string()],
+                ..request(SENTENCE)
+            })
+            .await,
+        Code::InvalidArgument,
+        "valid types: city, country",
+    );
+    expect(
+        client
+            .extract(ExtractRequest {
+                offset_encoding: 9,
+                ..request(SENTENCE)
+            })
+            .await,
+        Code::InvalidArgument,
+        "OFFSET_ENCODING_UTF16",
+    );
+    expect(
+        client
+            .extract_batch(ExtractBatchRequest {
+                requests: vec![request("الصين"); 4],
+            })
+            .await,
+        Code::InvalidArgument,
+        "limit of 3 (--max-batch)",
+    );
+    expect(
+        client
+            .extract_batch(ExtractBatchRequest {
+                requests: vec![request("الصين"), request(&long)],
+            })
+            .await,
+        Code::InvalidArgument,
+        "request #1: text of 1200 bytes",
+    );
+    for token in ["abc", "-1", "007", "99999"] {
+        expect(
+            client
+                .list_entities(ListEntitiesRequest {
+                    page_token: token.to_string(),
+                    ..Default::default()
+                })
+                .await,
+            Code::InvalidArgument,
+            "page_token",
+        );
+    }
+    expect(
+        client
+            .list_entities(ListEntitiesRequest {
+                r#type: "planet".to_string(),
+                ..Default::default()
+            })
+            .await,
+        Code::InvalidArgument,
+        "valid types",
+    );
+    expect(
+        client
+            .get_entity(GetEntityRequest {
+                id: "country:XX".to_string(),
+            })
+            .await,
+        Code::NotFound,
+        "country:XX",
+    );
+    expect(
+        client
+            .get_entity(GetEntityRequest { id: String::new() })
+            .await,
+        Code::InvalidArgument,
+        "id is empty",
+    );
+    // A message over --max-message-bytes is refused by the transport, as OUT_OF_RANGE.
+    let huge = "ب".repeat(3000);
+    let status = client.extract(request(&huge)).await.unwrap_err();
+    assert_eq!(status.code(), Code::OutOfRange, "{status:?}");
+
+    // In a stream, the bad request ends the stream with its status, after the good answers.
+    let mut answers = client
+        .extract_stream(tokio_stream::iter([request("الصين"), request(&long)]))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(answers.message().await.unwrap().unwrap().mentions.len(), 1);
+    let status = answers.message().await.unwrap_err();
+    assert_eq!(status.code(), Code::InvalidArgument);
+    assert!(status.message().starts_with("request #1: "), "{status:?}");
+
+    // The server is still fine.
+    assert_eq!(
+        client
+            .extract(request(SENTENCE))
+            .await
+            .unwrap()
+            .into_inner()
+            .mentions
+            .len(),
+        3
+    );
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sixty_four_concurrent_clients_all_succeed() {
+    let server = TestServer::start(test_config()).await;
+    let (_, article) = seed_articles().remove(0);
+    let expected = server
+        .client()
+        .await
+        .extract(request(&article))
+        .await
+        .unwrap()
+        .into_inner();
+    let mut calls = Vec::new();
+    for client_index in 0..64 {
+        // A connection of its own for each client.
+        let mut client = server.client().await;
+        let article = article.clone();
+        calls.push(tokio::spawn(async move {
+            let mut answers = Vec::new();
+            for call in 0..8 {
+                // Every other client sends a large text, so both the inline and the
+                // blocking-pool paths are busy at once.
+                let text = if client_index % 2 == 0 && call == 0 {
+                    article.repeat(8)
+                } else {
+                    article.clone()
+                };
+                let response = client.extract(request(&text)).await?.into_inner();
+                answers.push((text.len() > article.len(), response));
+            }
+            Ok::<_, tonic::Status>(answers)
+        }));
+    }
+    for call in calls {
+        for (large, response) in call.await.unwrap().unwrap() {
+            if large {
+                assert_eq!(response.mentions.len(), expected.mentions.len() * 8);
+            } else {
+                assert_eq!(response, expected);
+            }
+        }
+    }
+    server.stop().await;
+}

@@ -1,0 +1,194 @@
+//! SIGTERM on the real `alam serve` process: health turns NOT_SERVING, calls in flight finish
+//! (a stream keeps being answered through the drain and the shutdown), and the process exits 0.
+
+#![cfg(all(feature = "server", unix))]
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::thread;
+use std::time::Duration;
+
+use alam::proto::ExtractRequest;
+use alam::proto::entity_extractor_client::EntityExtractorClient;
+use tokio::sync::mpsc;
+use tokio_stream::wrappers::ReceiverStream;
+use tonic::transport::Channel;
+use tonic_health::pb::HealthCheckRequest;
+use tonic_health::pb::health_check_response::ServingStatus;
+use tonic_health::pb::health_client::HealthClient;
+
+/// The server process, killed if the test ends without it having exited.
+struct ServerProcess {
+    child: Child,
+    addr: String,
+}
+
+impl ServerProcess {
+    fn spawn(args: &[&str]) -> ServerProcess {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_alam"))
+            .args(["serve", "--addr", "127.0.0.1:0"])
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("alam starts");
+        let stderr = child.stderr.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        // Read the bound address, then keep draining the log so the server never blocks on it.
+        thread::spawn(move || {
+            let mut tx = Some(tx);
+            for line in BufReader::new(stderr).lines() {
+                let Ok(line) = line else { break };
+                if let Some(addr) = line.strip_prefix("alam: serving on ") {
+                    if let Some(tx) = tx.take() {
+                        let _ = tx.send(addr.to_string());
+                    }
+                }
+                eprintln!("[server] {line}");
+            }
+        });
+        let addr = rx
+            .recv_timeout(Duration::from_secs(60))
+            .expect("the server prints its address");
+        ServerProcess { child, addr }
+    }
+
+    fn terminate(&self) {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+
+    fn wait(&mut self) -> ExitStatus {
+        self.child.wait().unwrap()
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+async fn connect(addr: &str) -> Channel {
+    Channel::from_shared(format!("http://{addr}"))
+        .unwrap()
+        .connect()
+        .await
+        .unwrap()
+}
+
+async fn wait_until_serving(channel: &Channel) {
+    let mut watch = HealthClient::new(channel.clone())
+        .watch(HealthCheckRequest {
+            service: String::new(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    while let Some(status) = watch.message().await.unwrap() {
+        if status.status() == ServingStatus::Serving {
+            return;
+        }
+    }
+    panic!("the health watch ended before SERVING");
+}
+
+fn request(i: usize, text: &str) -> ExtractRequest {
+    ExtractRequest {
+        text: text.to_string(),
+        document_id: i.to_string(),
+        ..Default::default()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_lets_calls_in_flight_finish_and_exits_0() {
+    let mut server = ServerProcess::spawn(&["--drain-delay", "0.3s", "--shutdown-timeout", "60s"]);
+    let channel = connect(&server.addr).await;
+    wait_until_serving(&channel).await;
+    let article = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/golden/000_597212ab044ab659.txt"
+    ))
+    .unwrap();
+    let large = article.repeat(150); // about 1 MB: on the blocking pool
+
+    // A stream in flight across the shutdown: its first answer proves it started.
+    let (requests, outbound) = mpsc::channel(4);
+    let mut client = EntityExtractorClient::new(channel.clone());
+    requests.send(request(0, &article)).await.unwrap();
+    let mut answers = client
+        .extract_stream(ReceiverStream::new(outbound))
+        .await
+        .unwrap()
+        .into_inner();
+    let first = answers.message().await.unwrap().unwrap();
+    assert_eq!(first.document_id, "0");
+    let per_article = first.mentions.len();
+    assert!(per_article > 0);
+
+    // Large unary calls, sent before the signal.
+    let mut unary = Vec::new();
+    for _ in 0..4 {
+        let mut client = EntityExtractorClient::new(channel.clone());
+        let text = large.clone();
+        unary.push(tokio::spawn(async move {
+            client.extract(request(0, &text)).await
+        }));
+    }
+
+    // Watch health over the same connection, then signal.
+    let mut watch = HealthClient::new(channel.clone())
+        .watch(HealthCheckRequest {
+            service: "alam.v1.EntityExtractor".to_string(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        watch.message().await.unwrap().unwrap().status(),
+        ServingStatus::Serving
+    );
+    server.terminate();
+    assert_eq!(
+        watch.message().await.unwrap().unwrap().status(),
+        ServingStatus::NotServing
+    );
+    drop(watch); // A watch never ends by itself: it would hold the shutdown.
+
+    // The stream goes on through the drain delay and the graceful shutdown.
+    for i in 1..=20 {
+        requests.send(request(i, &article)).await.unwrap();
+        let answer = answers.message().await.unwrap().unwrap();
+        assert_eq!(answer.document_id, i.to_string());
+        assert_eq!(answer.mentions.len(), per_article);
+        if i == 10 {
+            // Well past the drain delay: the server has stopped taking new calls by now.
+            tokio::time::sleep(Duration::from_millis(600)).await;
+        }
+    }
+    drop(requests);
+    assert!(
+        answers.message().await.unwrap().is_none(),
+        "the stream ends cleanly"
+    );
+
+    for call in unary {
+        let response = call.await.unwrap().expect("a call in flight succeeds");
+        assert!(response.into_inner().mentions.len() >= per_article * 150);
+    }
+    drop(client);
+    drop(channel);
+
+    let status = tokio::task::spawn_blocking(move || server.wait())
+        .await
+        .unwrap();
+    assert!(status.success(), "exit status {status}");
+}
