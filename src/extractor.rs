@@ -12,7 +12,9 @@
 //! ambiguous aliases within the document, and maps spans back to the original text.
 
 use std::cell::RefCell;
+use std::cmp::Reverse;
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::time::{Duration, Instant};
 
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
@@ -238,8 +240,9 @@ struct Candidate {
 enum Resolution {
     One(u32, Form),
     Ambiguous(Vec<u32>, Form),
-    /// A short name for one of these persons, to be resolved within the document.
-    Short(Vec<u32>),
+    /// A short name, to be resolved within the document (its persons are the candidate's
+    /// short-name senses).
+    Short,
 }
 
 /// Buffers reused from one extraction to the next on the same thread.
@@ -247,7 +250,8 @@ enum Resolution {
 struct Scratch {
     normalizer: Normalizer,
     candidates: Vec<Candidate>,
-    order: Vec<usize>,
+    chosen: Vec<Candidate>,
+    resolved: Vec<(Candidate, Resolution)>,
 }
 
 thread_local! {
@@ -370,14 +374,15 @@ impl Extractor {
         let Scratch {
             normalizer,
             candidates,
-            order,
+            chosen,
+            resolved,
         } = scratch;
         normalizer.normalize(text);
         self.find_candidates(normalizer, candidates);
         self.drop_unanchored_short_names(candidates);
-        let chosen = choose_longest(candidates, order);
-        let resolved = self.resolve(&chosen);
-        self.mentions(text, normalizer, &resolved, options)
+        choose_longest(candidates, chosen);
+        self.resolve(chosen, resolved);
+        self.mentions(text, normalizer, resolved, options)
     }
 
     /// Every match of the automaton that stands as a word under at least one of its senses.
@@ -410,7 +415,7 @@ impl Extractor {
         }
     }
 
-    fn allowed_senses(&self, candidate: &Candidate) -> impl Iterator<Item = &Sense> {
+    fn allowed_senses(&self, candidate: &Candidate) -> impl Iterator<Item = &Sense> + Clone {
         self.senses[candidate.pattern]
             .iter()
             .filter(move |s| s.attach.allows(candidate.prefix))
@@ -423,7 +428,7 @@ impl Extractor {
         if !candidates.iter().any(only_short) {
             return;
         }
-        let named: HashSet<u32> = candidates
+        let named: EntitySet = candidates
             .iter()
             .flat_map(|c| self.allowed_senses(c))
             .filter(|s| s.form == Form::Name)
@@ -436,31 +441,101 @@ impl Extractor {
 
     /// Resolves each chosen candidate: one entity, several (ambiguous), or a short name that the
     /// document's full names decide.
-    fn resolve(&self, chosen: &[Candidate]) -> Vec<(Candidate, Resolution)> {
-        let mut resolved: Vec<(Candidate, Resolution)> = chosen
-            .iter()
-            .map(|c| {
-                let (mut full, mut short): (Vec<&Sense>, Vec<&Sense>) =
-                    self.allowed_senses(c).partition(|s| s.form != Form::Short);
-                let resolution = if full.is_empty() {
-                    short.dedup_by_key(|s| s.entity);
-                    Resolution::Short(short.iter().map(|s| s.entity).collect())
-                } else {
-                    full.sort_by_key(|s| (s.entity, s.form));
-                    full.dedup_by_key(|s| s.entity);
-                    let form = full.iter().map(|s| s.form).min().unwrap_or(Form::Name);
-                    match full.as_slice() {
-                        [one] => Resolution::One(one.entity, one.form),
-                        many => {
-                            Resolution::Ambiguous(many.iter().map(|s| s.entity).collect(), form)
-                        }
+    fn resolve(&self, chosen: &[Candidate], resolved: &mut Vec<(Candidate, Resolution)>) {
+        resolved.clear();
+        resolved.extend(chosen.iter().map(|c| (*c, self.resolve_candidate(c))));
+        self.resolve_short_names(resolved);
+    }
+
+    fn resolve_candidate(&self, candidate: &Candidate) -> Resolution {
+        // Full names and demonyms outrank short names; one entity is the common case, and
+        // costs no allocation.
+        let mut first: Option<(u32, Form)> = None;
+        let mut several = false;
+        for sense in self
+            .allowed_senses(candidate)
+            .filter(|s| s.form != Form::Short)
+        {
+            match first {
+                None => first = Some((sense.entity, sense.form)),
+                Some((entity, form)) if entity == sense.entity => {
+                    first = Some((entity, form.min(sense.form)))
+                }
+                Some(_) => several = true,
+            }
+        }
+        match first {
+            None => Resolution::Short,
+            Some((entity, form)) if !several => Resolution::One(entity, form),
+            Some(_) => {
+                let full = self
+                    .allowed_senses(candidate)
+                    .filter(|s| s.form != Form::Short);
+                let form = full.clone().map(|s| s.form).min().unwrap_or(Form::Name);
+                let mut entities: Vec<u32> = Vec::new();
+                for sense in full {
+                    if !entities.contains(&sense.entity) {
+                        entities.push(sense.entity);
                     }
-                };
-                (*c, resolution)
-            })
-            .collect();
-        resolve_short_names(&mut resolved);
-        resolved
+                }
+                entities.sort_unstable();
+                Resolution::Ambiguous(entities, form)
+            }
+        }
+    }
+
+    /// The persons a short-name candidate may stand for.
+    fn short_name_persons(&self, candidate: &Candidate) -> impl Iterator<Item = u32> + Clone {
+        self.allowed_senses(candidate)
+            .filter(|s| s.form == Form::Short)
+            .map(|s| s.entity)
+    }
+
+    /// Resolves short names: to the person whose full-name mention most closely precedes; where
+    /// none precedes, to the one named first after; where the document names none, it stays
+    /// unresolved (and is not reported).
+    fn resolve_short_names(&self, resolved: &mut [(Candidate, Resolution)]) {
+        if !resolved.iter().any(|(_, r)| matches!(r, Resolution::Short)) {
+            return;
+        }
+        let mut last_named = EntityMap::default();
+        let mut unresolved = Vec::new();
+        for (i, (candidate, resolution)) in resolved.iter_mut().enumerate() {
+            match resolution {
+                Resolution::One(entity, Form::Name) => {
+                    last_named.insert(*entity, i);
+                }
+                Resolution::Short => {
+                    let nearest = self
+                        .short_name_persons(candidate)
+                        .filter_map(|p| last_named.get(&p).map(|&at| (at, p)))
+                        .max();
+                    match nearest {
+                        Some((_, person)) => *resolution = Resolution::One(person, Form::Short),
+                        None => unresolved.push(i),
+                    }
+                }
+                _ => {}
+            }
+        }
+        if unresolved.is_empty() {
+            return;
+        }
+        let mut first_named = EntityMap::default();
+        for (i, (_, resolution)) in resolved.iter().enumerate().rev() {
+            if let Resolution::One(entity, Form::Name) = resolution {
+                first_named.insert(*entity, i);
+            }
+        }
+        for i in unresolved {
+            let persons = self.short_name_persons(&resolved[i].0);
+            if let Some((_, person)) = persons
+                .filter_map(|p| first_named.get(&p).map(|&at| (at, p)))
+                .min()
+            {
+                resolved[i].1 = Resolution::One(person, Form::Short);
+            }
+        }
     }
 
     /// Turns resolved candidates into mentions in the caller's text and encoding.
@@ -482,7 +557,7 @@ impl Extractor {
                     es.iter().map(|&e| &entities[e as usize]).collect(),
                     *form,
                 ),
-                Resolution::Short(_) => continue, // unresolved: the document names none of them
+                Resolution::Short => continue, // unresolved: the document names none of them
             };
             let reported = match entity {
                 Some(e) => options.types.allows(e.entity_type()),
@@ -520,72 +595,69 @@ impl Extractor {
     }
 }
 
-/// Chooses among overlapping candidates: the longest (in characters) wins; between equal lengths,
-/// the leftmost. Returns the chosen ones sorted by position.
-fn choose_longest(candidates: &[Candidate], order: &mut Vec<usize>) -> Vec<Candidate> {
-    order.clear();
-    order.extend(0..candidates.len());
-    order.sort_unstable_by_key(|&i| (std::cmp::Reverse(candidates[i].chars), candidates[i].start));
-    // Chosen spans are disjoint, so only the one starting last before a candidate's end can
-    // overlap it.
-    let mut taken: BTreeMap<usize, usize> = BTreeMap::new(); // start → candidate index
-    for &i in order.iter() {
-        let c = &candidates[i];
-        let overlaps = taken
-            .range(..c.end)
-            .next_back()
-            .is_some_and(|(_, &j)| candidates[j].end > c.start);
-        if !overlaps {
-            taken.insert(c.start, i);
+/// Chooses among overlapping candidates: the longest (in characters) wins; between equal
+/// lengths, the leftmost. Leaves the chosen ones in `chosen`, sorted by position.
+///
+/// Most candidates overlap nothing: a sweep by position finds the clusters of overlapping ones,
+/// and only those are sorted by length.
+fn choose_longest(candidates: &mut [Candidate], chosen: &mut Vec<Candidate>) {
+    chosen.clear();
+    candidates.sort_unstable_by_key(|c| (c.start, Reverse(c.end)));
+    let mut i = 0;
+    while i < candidates.len() {
+        let mut end = candidates[i].end;
+        let mut j = i + 1;
+        while j < candidates.len() && candidates[j].start < end {
+            end = end.max(candidates[j].end);
+            j += 1;
         }
-    }
-    taken.values().map(|&i| candidates[i]).collect()
-}
-
-/// Resolves short names: to the person whose full-name mention most closely precedes; where none
-/// precedes, to the one named first after; where the document names none, it stays unresolved.
-fn resolve_short_names(resolved: &mut [(Candidate, Resolution)]) {
-    let mut last_named: HashMap<u32, usize> = HashMap::new();
-    let mut unresolved = Vec::new();
-    for (i, (_, resolution)) in resolved.iter_mut().enumerate() {
-        match resolution {
-            Resolution::One(entity, Form::Name) => {
-                last_named.insert(*entity, i);
-            }
-            Resolution::Short(persons) => {
-                let nearest = persons
-                    .iter()
-                    .filter_map(|p| last_named.get(p).map(|&at| (at, *p)))
-                    .max();
-                match nearest {
-                    Some((_, person)) => *resolution = Resolution::One(person, Form::Short),
-                    None => unresolved.push(i),
+        let cluster = &mut candidates[i..j];
+        if let [single] = cluster {
+            chosen.push(*single);
+        } else {
+            cluster.sort_unstable_by_key(|c| (Reverse(c.chars), c.start));
+            let first = chosen.len();
+            // Chosen spans are disjoint, so only the one starting last before a candidate's end
+            // can overlap it.
+            let mut taken: BTreeMap<usize, usize> = BTreeMap::new(); // start → end
+            for c in cluster.iter() {
+                let overlaps = taken
+                    .range(..c.end)
+                    .next_back()
+                    .is_some_and(|(_, &e)| e > c.start);
+                if !overlaps {
+                    taken.insert(c.start, c.end);
+                    chosen.push(*c);
                 }
             }
-            _ => {}
+            chosen[first..].sort_unstable_by_key(|c| c.start);
         }
-    }
-    if unresolved.is_empty() {
-        return;
-    }
-    let mut first_named: HashMap<u32, usize> = HashMap::new();
-    for (i, (_, resolution)) in resolved.iter().enumerate().rev() {
-        if let Resolution::One(entity, Form::Name) = resolution {
-            first_named.insert(*entity, i);
-        }
-    }
-    for i in unresolved {
-        if let Resolution::Short(persons) = &resolved[i].1 {
-            let first = persons
-                .iter()
-                .filter_map(|p| first_named.get(p).map(|&at| (at, *p)))
-                .min();
-            if let Some((_, person)) = first {
-                resolved[i].1 = Resolution::One(person, Form::Short);
-            }
-        }
+        i = j;
     }
 }
+
+/// A hasher for entity indexes: they are small integers, so a multiplication mixes them enough.
+#[derive(Default, Clone, Copy)]
+struct EntityHasher(u64);
+
+impl Hasher for EntityHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ b as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+
+    fn write_u32(&mut self, n: u32) {
+        self.0 = (n as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
+
+type EntityMap = HashMap<u32, usize, BuildHasherDefault<EntityHasher>>;
+type EntitySet = HashSet<u32, BuildHasherDefault<EntityHasher>>;
 
 #[cfg(test)]
 mod tests {

@@ -14,6 +14,15 @@ use crate::normalize::{char_at, char_before};
 /// already dropped the Arabic marks and tatweel, so what is left to test is the letters and the
 /// combining marks of other scripts. Digits, punctuation, white space and the hyphen are edges.
 pub fn is_word_char(c: char) -> bool {
+    match c as u32 {
+        // The common cases first: Arabic letters (with tatweel) and ASCII.
+        0x0621..=0x064A => true,
+        0x0000..=0x007F => c.is_ascii_alphabetic(),
+        _ => is_other_word_char(c),
+    }
+}
+
+fn is_other_word_char(c: char) -> bool {
     c.is_alphabetic()
         || matches!(c as u32,
             0x0300..=0x036F | 0x1AB0..=0x1AFF | 0x1DC0..=0x1DFF | 0x20D0..=0x20FF | 0xFE20..=0xFE2F)
