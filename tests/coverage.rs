@@ -533,6 +533,13 @@ fn known_homographs_are_matched_as_names() {
         ("وتقع الجزيرة في المحيط الهندي.", "الهندي", "country:IN"),
         ("وحضر الحفل الأمير تركي الفيصل.", "تركي", "country:TR"),
         ("ومدرسة بنين في الحي.", "بنين", "country:BJ"),
+        ("وأقيمت صلاة المغرب في المسجد.", "المغرب", "country:MA"),
+        (
+            "وتمتد الصحراء الغربية في مصر.",
+            "الصحراء الغربية",
+            "country:EH",
+        ),
+        ("ووضعت صينية الطعام على المائدة.", "صينية", "country:CN"),
     ];
     for (sentence, text, id) in cases {
         let mentions = extract(sentence);
