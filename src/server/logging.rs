@@ -73,11 +73,11 @@ impl CallLog {
             (Code::Ok, _) => {
                 tracing::info!(target: "alam::call", method, status, latency_ms, mentions, "call")
             }
-            (Code::Internal, message) => tracing::error!(
-                target: "alam::call", method, status, latency_ms, mentions, message, "call"
+            (Code::Internal, error) => tracing::error!(
+                target: "alam::call", method, status, latency_ms, mentions, error, "call"
             ),
-            (_, message) => tracing::info!(
-                target: "alam::call", method, status, latency_ms, mentions, message, "call"
+            (_, error) => tracing::info!(
+                target: "alam::call", method, status, latency_ms, mentions, error, "call"
             ),
         }
     }

@@ -134,6 +134,12 @@ pub fn run(args: ServeArgs) -> ExitCode {
         let shutdown = async {
             let signal = shutdown::signal().await;
             tracing::info!(signal, "signal received");
+            // A second signal means the operator will not wait for the drain.
+            tokio::spawn(async {
+                let signal = shutdown::signal().await;
+                eprintln!("alam: second {signal}; exiting without waiting for calls in flight");
+                std::process::exit(1);
+            });
         };
         match serve_with_listener(listener, args.config(), load, shutdown).await {
             Ok(()) => ExitCode::SUCCESS,

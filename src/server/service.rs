@@ -223,3 +223,18 @@ impl EntityExtractor for EntityExtractorService {
         answer(log, result, |_| 0)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_call_over_the_request_timeout_is_deadline_exceeded() {
+        let limit = Duration::from_millis(1);
+        let never = std::future::pending::<Result<(), CallError>>();
+        let error = within(Some(limit), never).await.unwrap_err();
+        assert_eq!(error.code(), Code::DeadlineExceeded);
+        assert!(error.to_string().contains("--request-timeout"));
+        assert!(within(None, async { Ok(()) }).await.is_ok());
+    }
+}
