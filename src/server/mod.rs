@@ -99,7 +99,8 @@ impl ServeArgs {
 /// Runs `alam serve`: binds, prints `alam: serving on ADDR` to standard error, loads the
 /// gazetteers, serves until SIGTERM or SIGINT. Exit code 0 after a clean shutdown, 1 otherwise.
 pub fn run(args: ServeArgs) -> ExitCode {
-    logging::init(args.log_format);
+    let log_format = args.log_format;
+    logging::init(log_format);
     // Matching is CPU-bound: as many blocking threads as cores is all that helps.
     let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -144,7 +145,10 @@ pub fn run(args: ServeArgs) -> ExitCode {
         match serve_with_listener(listener, args.config(), load, shutdown).await {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
-                tracing::error!("{e}");
+                // Log collectors read JSON lines; people read the plain line.
+                if log_format == LogFormat::Json {
+                    tracing::error!("{e}");
+                }
                 eprintln!("alam: {e}");
                 ExitCode::from(1)
             }
