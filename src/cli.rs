@@ -293,20 +293,14 @@ fn check(args: GazetteerArgs) -> Result<ExitCode, Failure> {
     }
     writeln!(out, "\n{:<14} {:>8} {:>8}", "type", "entities", "aliases")?;
     let (mut all_entities, mut all_aliases) = (0, 0);
-    for entity_type in gazetteer.types() {
-        let of_type = gazetteer
-            .entities()
-            .iter()
-            .filter(|e| e.entity_type() == entity_type);
-        let (entities, aliases) = of_type.fold((0, 0), |(n, a), e| {
-            (
-                n + 1,
-                a + 1 + e.aliases.len() + e.short_names.len() + e.demonym_stems.len(),
-            )
-        });
-        all_entities += entities;
-        all_aliases += aliases;
-        writeln!(out, "{entity_type:<14} {entities:>8} {aliases:>8}")?;
+    for count in gazetteer.type_counts() {
+        all_entities += count.entities;
+        all_aliases += count.aliases;
+        writeln!(
+            out,
+            "{:<14} {:>8} {:>8}",
+            count.entity_type, count.entities, count.aliases
+        )?;
     }
     writeln!(out, "{:<14} {all_entities:>8} {all_aliases:>8}", "all")?;
     let stats = extractor.stats();

@@ -62,6 +62,11 @@ impl Entity {
         self.id.split_once(':').map_or("", |(t, _)| t)
     }
 
+    /// How many surfaces the entity lists: its name, aliases, short names and demonym stems.
+    pub fn surface_count(&self) -> usize {
+        1 + self.aliases.len() + self.short_names.len() + self.demonym_stems.len()
+    }
+
     /// The name and the aliases, the surfaces matched as [`crate::Form::Name`].
     pub fn names(&self) -> impl Iterator<Item = &str> {
         std::iter::once(self.name_ar.as_str()).chain(self.aliases.iter().map(String::as_str))
@@ -75,6 +80,17 @@ pub struct Gazetteer {
     by_id: HashMap<String, usize>,
     files: Vec<FileInfo>,
     version: String,
+}
+
+/// How many entities of one type a gazetteer holds, and how many surfaces they list.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TypeCount<'a> {
+    /// The type.
+    pub entity_type: &'a str,
+    /// Its entities.
+    pub entities: usize,
+    /// Their names, aliases, short names and demonym stems.
+    pub aliases: usize,
 }
 
 /// What a gazetteer file contributed.
@@ -245,6 +261,24 @@ impl Gazetteer {
     pub fn types(&self) -> Vec<&str> {
         let types: BTreeSet<&str> = self.entities.iter().map(Entity::entity_type).collect();
         types.into_iter().collect()
+    }
+
+    /// Entity and alias counts per type, sorted by type.
+    pub fn type_counts(&self) -> Vec<TypeCount<'_>> {
+        let mut counts: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
+        for entity in &self.entities {
+            let count = counts.entry(entity.entity_type()).or_default();
+            count.0 += 1;
+            count.1 += entity.surface_count();
+        }
+        counts
+            .into_iter()
+            .map(|(entity_type, (entities, aliases))| TypeCount {
+                entity_type,
+                entities,
+                aliases,
+            })
+            .collect()
     }
 
     /// The files loaded, in order.

@@ -19,12 +19,16 @@
 //!
 //! let text = "وقال وانغ يي إن الصين تدعم مبادرة الحزام والطريق.";
 //! let options = ExtractOptions { offsets: OffsetEncoding::Utf16, ..Default::default() };
-//! for mention in extractor.extract(text, &options)? {
-//!     println!("{}..{} {} {} ({})", mention.start, mention.end, mention.text, mention.entity_id(), mention.form);
-//! }
-//! // 5..12 وانغ يي person:wang-yi (name)
-//! // 16..21 الصين country:CN (name)
-//! // 26..47 مبادرة الحزام والطريق initiative:belt-and-road (name)
+//! let found: Vec<String> = extractor
+//!     .extract(text, &options)?
+//!     .iter()
+//!     .map(|m| format!("{}..{} {} {} ({})", m.start, m.end, m.text, m.entity_id(), m.form))
+//!     .collect();
+//! assert_eq!(found, [
+//!     "5..12 وانغ يي person:wang-yi (name)",
+//!     "16..21 الصين country:CN (name)",
+//!     "27..48 مبادرة الحزام والطريق initiative:belt-and-road (name)",
+//! ]);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
@@ -81,7 +85,7 @@ pub mod proto {
 
 pub use error::{Error, ExtractError, GazetteerError};
 pub use extractor::{BuildStats, ExtractOptions, Extractor, SharedAlias, TypeFilter};
-pub use gazetteer::{Entity, Gazetteer};
+pub use gazetteer::{Entity, Gazetteer, TypeCount};
 pub use mention::{Form, Mention, entity_counts};
 pub use normalize::normalize;
 pub use offsets::OffsetEncoding;

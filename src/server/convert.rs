@@ -95,25 +95,12 @@ pub fn entity(e: &Entity) -> proto::Entity {
 pub fn info(extractor: &Extractor, loaded_at: SystemTime) -> proto::GetInfoResponse {
     let gazetteer = extractor.gazetteer();
     let types = gazetteer
-        .types()
+        .type_counts()
         .into_iter()
-        .map(|entity_type| {
-            let of_type = gazetteer
-                .entities()
-                .iter()
-                .filter(|e| e.entity_type() == entity_type);
-            // The name counts as an alias: it is one more surface the automaton matches.
-            let (entities, aliases) = of_type.fold((0, 0), |(n, a), e| {
-                (
-                    n + 1,
-                    a + 1 + e.aliases.len() + e.short_names.len() + e.demonym_stems.len(),
-                )
-            });
-            proto::TypeCount {
-                r#type: entity_type.to_string(),
-                entities: count(entities),
-                aliases: count(aliases),
-            }
+        .map(|c| proto::TypeCount {
+            r#type: c.entity_type.to_string(),
+            entities: count(c.entities),
+            aliases: count(c.aliases),
         })
         .collect();
     proto::GetInfoResponse {
