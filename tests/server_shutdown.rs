@@ -26,7 +26,7 @@ struct ServerProcess {
 impl ServerProcess {
     fn spawn(args: &[&str]) -> ServerProcess {
         let mut child = Command::new(env!("CARGO_BIN_EXE_alam"))
-            .args(["serve", "--addr", "127.0.0.1:0"])
+            .args(["serve", "--addr", "127.0.0.1:0", "--metrics-addr", "off"])
             .args(args)
             .stdin(Stdio::null())
             .stdout(Stdio::null())

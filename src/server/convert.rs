@@ -2,6 +2,7 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use super::loaded::ReloadStatus;
 use super::status::CallError;
 use crate::proto;
 use crate::{Entity, Extractor, Form, Mention, OffsetEncoding, entity_counts};
@@ -91,8 +92,12 @@ pub fn entity(e: &Entity) -> proto::Entity {
     }
 }
 
-/// The description of the loaded gazetteers and of this build.
-pub fn info(extractor: &Extractor, loaded_at: SystemTime) -> proto::GetInfoResponse {
+/// The description of the loaded gazetteers, of the last reload and of this build.
+pub fn info(
+    extractor: &Extractor,
+    loaded_at: SystemTime,
+    reload: &ReloadStatus,
+) -> proto::GetInfoResponse {
     let gazetteer = extractor.gazetteer();
     let types = gazetteer
         .type_counts()
@@ -117,6 +122,8 @@ pub fn info(extractor: &Extractor, loaded_at: SystemTime) -> proto::GetInfoRespo
                 None => format!("{} ({} entities)", file.name, file.entities),
             })
             .collect(),
+        last_reload_error: reload.last_error.clone().unwrap_or_default(),
+        last_reload_at: reload.last_attempt_at.map(rfc3339).unwrap_or_default(),
     }
 }
 

@@ -1,8 +1,12 @@
-//! The engine once the gazetteers are loaded, and the slot the service reads it from: empty
-//! while they load (calls answer UNAVAILABLE), filled once, never replaced.
+//! The engine the service answers from: empty while the gazetteers load (calls answer
+//! UNAVAILABLE), then the current [`Loaded`], which a reload replaces atomically. A call takes
+//! its own `Arc` of the engine when it starts, so a call in flight finishes on the engine it
+//! started with, however many reloads happen meanwhile.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::SystemTime;
+
+use arc_swap::ArcSwapOption;
 
 use crate::Extractor;
 
@@ -14,5 +18,57 @@ pub struct Loaded {
     pub loaded_at: SystemTime,
 }
 
-/// Where the service finds the engine once it is loaded.
-pub type EngineSlot = Arc<OnceLock<Arc<Loaded>>>;
+/// The outcome of the last reload attempt, for `GetInfo`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ReloadStatus {
+    /// When the last reload was attempted, if ever.
+    pub last_attempt_at: Option<SystemTime>,
+    /// Why the last reload failed; `None` when it succeeded or none was attempted.
+    pub last_error: Option<String>,
+}
+
+/// Where the service finds the engine: swapped as a whole on reload, read without a lock.
+#[derive(Default)]
+pub struct Engine {
+    current: ArcSwapOption<Loaded>,
+    reload_status: Mutex<ReloadStatus>,
+}
+
+/// The engine, shared by the service, the reloader and the metrics endpoint.
+pub type EngineSlot = Arc<Engine>;
+
+impl Engine {
+    /// An engine with nothing loaded yet.
+    pub fn new() -> Engine {
+        Engine::default()
+    }
+
+    /// The current engine, if the gazetteers are loaded.
+    pub fn current(&self) -> Option<Arc<Loaded>> {
+        self.current.load_full()
+    }
+
+    /// Makes `loaded` the engine of every call that starts from now on.
+    pub fn install(&self, loaded: Loaded) {
+        self.current.store(Some(Arc::new(loaded)));
+    }
+
+    /// Records the outcome of a reload attempt made at `at`.
+    pub fn record_reload(&self, at: SystemTime, error: Option<String>) {
+        *self
+            .reload_status
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = ReloadStatus {
+            last_attempt_at: Some(at),
+            last_error: error,
+        };
+    }
+
+    /// The outcome of the last reload attempt.
+    pub fn reload_status(&self) -> ReloadStatus {
+        self.reload_status
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+}

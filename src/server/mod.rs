@@ -8,18 +8,24 @@
 //!
 //! Concurrency: `--concurrency-limit` applies per connection (tonic's limit with load
 //! shedding), so a caller over it gets RESOURCE_EXHAUSTED at once rather than a queue.
+//!
+//! Operations: Prometheus [`metrics`] on their own port, hot [`reload`] of the gazetteers
+//! (SIGHUP, `--watch`), [`tls`] and mutual TLS, JSON logs with request ids ([`logging`]).
 
 pub mod convert;
 pub mod extraction;
 pub mod health;
 pub mod loaded;
 pub mod logging;
+pub mod metrics;
 pub mod offload;
 pub mod paging;
+pub mod reload;
 pub mod serve;
 pub mod service;
 pub mod shutdown;
 pub mod status;
+pub mod tls;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -27,7 +33,9 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 pub use logging::LogFormat;
-pub use serve::{LoadError, ServeConfig, ServeError, serve_with_listener};
+pub use reload::ReloadConfig;
+pub use serve::{LoadError, Ops, ServeConfig, ServeError, serve_with_listener, serve_with_ops};
+pub use tls::TlsFiles;
 
 use crate::{Extractor, Gazetteer};
 
@@ -76,7 +84,35 @@ pub struct ServeArgs {
     /// How log lines look (the level comes from RUST_LOG, info by default).
     #[arg(long, value_name = "FORMAT", env = "ALAM_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
+    /// Reload the gazetteers when their directory changes (needs --gazetteers); SIGHUP reloads
+    /// them either way.
+    #[arg(long, env = "ALAM_WATCH", requires = "gazetteers")]
+    pub watch: bool,
+    /// How often --watch looks at the gazetteer directory.
+    #[arg(long, value_name = "DURATION", env = "ALAM_WATCH_INTERVAL", default_value = "2s", value_parser = parse_interval)]
+    pub watch_interval: Duration,
+    /// Where to serve Prometheus metrics (GET /metrics); "off" for nowhere.
+    #[arg(long, value_name = "HOST:PORT|off", env = "ALAM_METRICS_ADDR", default_value = "0.0.0.0:9090", value_parser = parse_metrics_addr)]
+    pub metrics_addr: MetricsAddr,
+    /// Serve TLS with this certificate chain (PEM); needs --tls-key.
+    #[arg(long, value_name = "FILE", env = "ALAM_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The private key of --tls-cert (PEM).
+    #[arg(long, value_name = "FILE", env = "ALAM_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// Require client certificates signed by this CA (PEM): mutual TLS; needs --tls-cert.
+    #[arg(
+        long,
+        value_name = "FILE",
+        env = "ALAM_TLS_CLIENT_CA",
+        requires = "tls_cert"
+    )]
+    pub tls_client_ca: Option<PathBuf>,
 }
+
+/// Where to serve metrics, or nowhere.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MetricsAddr(pub Option<SocketAddr>);
 
 impl ServeArgs {
     /// The server's configuration from the flags.
@@ -94,10 +130,28 @@ impl ServeArgs {
             shutdown_timeout: self.shutdown_timeout,
         }
     }
+
+    /// The TLS files, when TLS is asked for.
+    pub fn tls_files(&self) -> Option<TlsFiles> {
+        Some(TlsFiles {
+            cert: self.tls_cert.clone()?,
+            key: self.tls_key.clone()?,
+            client_ca: self.tls_client_ca.clone(),
+        })
+    }
+
+    /// Where reloads read the gazetteers, when they come from a directory.
+    pub fn reload_config(&self) -> Option<ReloadConfig> {
+        Some(ReloadConfig {
+            dir: self.gazetteers.clone()?,
+            watch_interval: self.watch.then_some(self.watch_interval),
+        })
+    }
 }
 
-/// Runs `alam serve`: binds, prints `alam: serving on ADDR` to standard error, loads the
-/// gazetteers, serves until SIGTERM or SIGINT. Exit code 0 after a clean shutdown, 1 otherwise.
+/// Runs `alam serve`: binds, prints `alam: serving on ADDR` (and `alam: metrics on ADDR`) to
+/// standard error, loads the gazetteers, serves until SIGTERM or SIGINT, reloading them on
+/// SIGHUP. Exit code 0 after a clean shutdown, 1 otherwise.
 pub fn run(args: ServeArgs) -> ExitCode {
     let log_format = args.log_format;
     logging::init(log_format);
@@ -126,6 +180,42 @@ pub fn run(args: ServeArgs) -> ExitCode {
             Ok(addr) => eprintln!("alam: serving on {addr}"),
             Err(e) => eprintln!("alam: serving on {} ({e})", args.addr),
         }
+        let tls = match args.tls_files().map(|files| files.load()).transpose() {
+            Ok(tls) => tls,
+            Err(e) => {
+                eprintln!("alam: {e}");
+                return ExitCode::from(1);
+            }
+        };
+        let metrics_listener = match args.metrics_addr.0 {
+            Some(addr) => match tokio::net::TcpListener::bind(addr).await {
+                Ok(listener) => {
+                    match listener.local_addr() {
+                        Ok(addr) => eprintln!("alam: metrics on {addr}"),
+                        Err(e) => eprintln!("alam: metrics on {addr} ({e})"),
+                    }
+                    Some(listener)
+                }
+                // Metrics are for operators; a port taken by another process on a shared host
+                // must not stop the service. Prometheus will report the target down.
+                Err(e) => {
+                    eprintln!(
+                        "alam: cannot listen on {addr} for metrics ({e}); serving without them"
+                    );
+                    tracing::error!(
+                        "cannot listen on {addr} for metrics ({e}); serving without them"
+                    );
+                    None
+                }
+            },
+            None => None,
+        };
+        let ops = Ops {
+            metrics_listener,
+            reload: args.reload_config(),
+            reload_on_sighup: true,
+            tls,
+        };
         let gazetteers = args.gazetteers.clone();
         let load = async move {
             tokio::task::spawn_blocking(move || load_extractor(gazetteers))
@@ -142,7 +232,7 @@ pub fn run(args: ServeArgs) -> ExitCode {
                 std::process::exit(1);
             });
         };
-        match serve_with_listener(listener, args.config(), load, shutdown).await {
+        match serve_with_ops(listener, args.config(), ops, load, shutdown).await {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 // Log collectors read JSON lines; people read the plain line.
@@ -188,6 +278,25 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     Duration::try_from_secs_f64(value * seconds_per_unit).map_err(|e| format!("{text:?}: {e}"))
 }
 
+/// Parses the watch interval: a duration above zero.
+pub fn parse_interval(text: &str) -> Result<Duration, String> {
+    match parse_duration(text)? {
+        d if d.is_zero() => Err("the interval must be above zero".to_string()),
+        d => Ok(d),
+    }
+}
+
+/// Parses the metrics address: `HOST:PORT`, or `off` (or empty) for no metrics.
+pub fn parse_metrics_addr(text: &str) -> Result<MetricsAddr, String> {
+    match text.trim() {
+        "" | "off" => Ok(MetricsAddr(None)),
+        addr => addr
+            .parse()
+            .map(|addr| MetricsAddr(Some(addr)))
+            .map_err(|e| format!("{addr:?}: {e}; write HOST:PORT, or off")),
+    }
+}
+
 /// Parses a size in bytes: a number, optionally with `KiB`, `MiB` or `GiB`.
 pub fn parse_bytes(text: &str) -> Result<usize, String> {
     let text = text.trim();
@@ -231,5 +340,19 @@ mod tests {
         assert_eq!(parse_bytes("1000").unwrap(), 1000);
         assert!(parse_bytes("1MB").is_err());
         assert!(parse_bytes("").is_err());
+    }
+
+    #[test]
+    fn metrics_addresses() {
+        let addr = "127.0.0.1:9090".parse().ok();
+        assert_eq!(
+            parse_metrics_addr("127.0.0.1:9090").unwrap(),
+            MetricsAddr(addr)
+        );
+        assert_eq!(parse_metrics_addr("off").unwrap(), MetricsAddr(None));
+        assert_eq!(parse_metrics_addr("").unwrap(), MetricsAddr(None));
+        assert!(parse_metrics_addr("9090").is_err());
+        assert!(parse_interval("0").is_err());
+        assert_eq!(parse_interval("2s").unwrap(), Duration::from_secs(2));
     }
 }

@@ -1,20 +1,25 @@
 //! The server's life: take calls on a bound listener at once (health answers NOT_SERVING while
 //! the gazetteers load), become ready when they are loaded, and on the shutdown signal report
 //! NOT_SERVING, wait the drain delay, then stop taking calls and let the ones in flight finish,
-//! under a deadline.
+//! under a deadline. Alongside, as [`Ops`] asks: the metrics endpoint, hot reload (SIGHUP, a
+//! watched directory) and TLS.
 
 use std::fmt;
 use std::future::Future;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
 use tokio_stream::wrappers::TcpListenerStream;
+use tonic::transport::ServerTlsConfig;
 
 use super::extraction::Limits;
 use super::health;
-use super::loaded::{EngineSlot, Loaded};
+use super::loaded::{Engine, EngineSlot, Loaded};
+use super::metrics::{self, Metrics};
+use super::reload::{self, ReloadConfig, Reloader};
 use super::service::EntityExtractorService;
 use crate::Extractor;
 use crate::proto::entity_extractor_server::EntityExtractorServer;
@@ -59,6 +64,30 @@ pub fn default_max_message_bytes(max_text_bytes: usize) -> usize {
     max_text_bytes.saturating_add(64 * 1024)
 }
 
+/// The production extras of a server; the default has none of them.
+#[derive(Debug, Default)]
+pub struct Ops {
+    /// Serve Prometheus metrics at `/metrics` on this listener.
+    pub metrics_listener: Option<TcpListener>,
+    /// Reload the gazetteers from this directory (on SIGHUP, and on change when watched).
+    pub reload: Option<ReloadConfig>,
+    /// Reload on SIGHUP (the process's choice, not a library's: off by default).
+    pub reload_on_sighup: bool,
+    /// Serve TLS (and require client certificates, if it says so).
+    pub tls: Option<ServerTlsConfig>,
+}
+
+/// Aborts the server's side tasks (metrics, watcher, SIGHUP) however the server ends.
+struct SideTasks(Vec<JoinHandle<()>>);
+
+impl Drop for SideTasks {
+    fn drop(&mut self) {
+        for task in &self.0 {
+            task.abort();
+        }
+    }
+}
+
 /// Why the gazetteers did not load.
 pub type LoadError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -69,6 +98,8 @@ pub enum ServeError {
     Load(LoadError),
     /// The reflection service could not read the descriptors (a build problem).
     Reflection(tonic_reflection::server::Error),
+    /// The TLS configuration was refused (an unreadable certificate or key).
+    Tls(tonic::transport::Error),
     /// The transport failed.
     Transport(tonic::transport::Error),
     /// The server task ended abnormally.
@@ -82,6 +113,7 @@ impl fmt::Display for ServeError {
         match self {
             ServeError::Load(e) => write!(f, "cannot load the gazetteers: {e}"),
             ServeError::Reflection(e) => write!(f, "cannot build the reflection service: {e}"),
+            ServeError::Tls(e) => write!(f, "TLS configuration: {e:?}"),
             ServeError::Transport(e) => write!(f, "transport: {e}"),
             ServeError::Task(e) => write!(f, "server task: {e}"),
             ServeError::ShutdownTimeout(limit) => write!(
@@ -111,15 +143,62 @@ where
     L: Future<Output = Result<Extractor, LoadError>>,
     S: Future<Output = ()>,
 {
+    serve_with_ops(listener, config, Ops::default(), load, shutdown).await
+}
+
+/// [`serve_with_listener`] with the production extras of `ops`: metrics, hot reload, TLS.
+pub async fn serve_with_ops<L, S>(
+    listener: TcpListener,
+    config: ServeConfig,
+    ops: Ops,
+    load: L,
+    shutdown: S,
+) -> Result<(), ServeError>
+where
+    L: Future<Output = Result<Extractor, LoadError>>,
+    S: Future<Output = ()>,
+{
     let (reporter, health_service) = tonic_health::server::health_reporter();
     health::loading(&reporter).await;
 
-    let engine: EngineSlot = Arc::new(OnceLock::new());
+    let engine: EngineSlot = Arc::new(Engine::new());
+    let metrics = Arc::new(Metrics::new());
+    let mut side_tasks = SideTasks(Vec::new());
+    if let Some(listener) = ops.metrics_listener {
+        let serving = metrics::serve(listener, metrics.clone(), engine.clone());
+        side_tasks.0.push(tokio::spawn(serving));
+    }
+    let reloader = ops.reload.as_ref().map(|reload| {
+        Arc::new(Reloader::new(
+            reload.dir.clone(),
+            engine.clone(),
+            metrics.clone(),
+        ))
+    });
+    // Taken before the first load, so that a change during it is reloaded once it is done.
+    let watch_baseline = match &ops.reload {
+        Some(ReloadConfig {
+            dir,
+            watch_interval: Some(_),
+        }) => Some(reload::fingerprint_off_thread(dir.clone()).await),
+        _ => None,
+    };
+    #[cfg(unix)]
+    if ops.reload_on_sighup {
+        let hangups = reload::on_sighup(reloader.clone(), engine.clone());
+        side_tasks.0.push(tokio::spawn(hangups));
+    }
+
     let limits = Limits {
         max_text_bytes: config.max_text_bytes,
         max_batch: config.max_batch,
     };
-    let service = EntityExtractorService::new(engine.clone(), limits, config.request_timeout);
+    let service = EntityExtractorService::new(
+        engine.clone(),
+        metrics.clone(),
+        limits,
+        config.request_timeout,
+    );
     let extractor_service = EntityExtractorServer::new(service)
         .max_decoding_message_size(config.max_message_bytes)
         .max_encoding_message_size(config.max_message_bytes);
@@ -141,6 +220,9 @@ where
         .map_err(ServeError::Reflection)?;
 
     let mut builder = tonic::transport::Server::builder();
+    if let Some(tls) = ops.tls {
+        builder = builder.tls_config(tls).map_err(ServeError::Tls)?;
+    }
     if let Some(limit) = config.concurrency_limit {
         // Shed rather than queue: a caller over the limit learns it at once and can back off.
         builder = builder
@@ -171,8 +253,15 @@ where
                     patterns = stats.patterns,
                     "gazetteers loaded; serving"
                 );
-                let _ = engine.set(Arc::new(Loaded { extractor, loaded_at: SystemTime::now() }));
+                engine.install(Loaded { extractor, loaded_at: SystemTime::now() });
                 health::ready(&reporter).await;
+                if let (Some(reloader), Some(interval), Some(baseline)) = (
+                    &reloader,
+                    ops.reload.as_ref().and_then(|r| r.watch_interval),
+                    watch_baseline,
+                ) {
+                    side_tasks.0.push(tokio::spawn(reload::watch(reloader.clone(), interval, baseline)));
+                }
                 false
             }
             Err(e) => {

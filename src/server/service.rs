@@ -1,5 +1,6 @@
 //! The `alam.v1.EntityExtractor` handlers: thin adapters from messages to the engine, each
-//! logging one line per call. Matching lives in the engine; limits in `extraction`; statuses in
+//! logging one line and counting its metrics per call, and returning the call's request id in
+//! the `x-request-id` response header. Matching lives in the engine; limits in `extraction`; statuses in
 //! `status`.
 
 use std::future::Future;
@@ -13,7 +14,8 @@ use tonic::{Code, Request, Response, Status, Streaming};
 use super::convert;
 use super::extraction::{self, Limits};
 use super::loaded::{EngineSlot, Loaded};
-use super::logging::CallLog;
+use super::logging::{CallLog, REQUEST_ID_HEADER};
+use super::metrics::{Method, Metrics};
 use super::paging;
 use super::status::CallError;
 use crate::proto::entity_extractor_server::EntityExtractor;
@@ -25,9 +27,10 @@ use crate::proto::{
 /// How many answers of a stream may wait for a slow reader before the server stops reading.
 const STREAM_BUFFER: usize = 16;
 
-/// The service: the engine slot and the limits every call keeps.
+/// The service: the engine slot, the metrics and the limits every call keeps.
 pub struct EntityExtractorService {
     engine: EngineSlot,
+    metrics: Arc<Metrics>,
     limits: Limits,
     request_timeout: Option<Duration>,
 }
@@ -36,18 +39,24 @@ impl EntityExtractorService {
     /// A service answering from `engine` once it is filled.
     pub fn new(
         engine: EngineSlot,
+        metrics: Arc<Metrics>,
         limits: Limits,
         request_timeout: Option<Duration>,
     ) -> EntityExtractorService {
         EntityExtractorService {
             engine,
+            metrics,
             limits,
             request_timeout,
         }
     }
 
     fn loaded(&self) -> Result<Arc<Loaded>, CallError> {
-        self.engine.get().cloned().ok_or(CallError::NotReady)
+        self.engine.current().ok_or(CallError::NotReady)
+    }
+
+    fn start<T>(&self, method: Method, request: &Request<T>) -> CallLog {
+        CallLog::start(&self.metrics, method, request.metadata())
     }
 }
 
@@ -71,7 +80,17 @@ fn answer<T>(
     mentions: impl FnOnce(&T) -> usize,
 ) -> Result<Response<T>, Status> {
     log.finish(result.as_ref().map(mentions));
-    result.map(Response::new).map_err(Status::from)
+    let request_id = log.request_id().parse().ok();
+    let mut response = result.map(Response::new).map_err(Status::from);
+    if let Some(request_id) = request_id {
+        match &mut response {
+            Ok(response) => response
+                .metadata_mut()
+                .insert(REQUEST_ID_HEADER, request_id),
+            Err(status) => status.metadata_mut().insert(REQUEST_ID_HEADER, request_id),
+        };
+    }
+    response
 }
 
 #[tonic::async_trait]
@@ -80,7 +99,8 @@ impl EntityExtractor for EntityExtractorService {
         &self,
         request: Request<ExtractRequest>,
     ) -> Result<Response<ExtractResponse>, Status> {
-        let log = CallLog::start("Extract");
+        let mut log = self.start(Method::Extract, &request);
+        log.add_text_bytes(request.get_ref().text.len());
         let result = within(self.request_timeout, async {
             extraction::extract_offloaded(self.loaded()?, self.limits, request.into_inner()).await
         })
@@ -92,7 +112,15 @@ impl EntityExtractor for EntityExtractorService {
         &self,
         request: Request<ExtractBatchRequest>,
     ) -> Result<Response<ExtractBatchResponse>, Status> {
-        let log = CallLog::start("ExtractBatch");
+        let mut log = self.start(Method::ExtractBatch, &request);
+        log.add_text_bytes(
+            request
+                .get_ref()
+                .requests
+                .iter()
+                .map(|r| r.text.len())
+                .sum(),
+        );
         let result = within(self.request_timeout, async {
             let requests = request.into_inner().requests;
             let responses =
@@ -111,7 +139,8 @@ impl EntityExtractor for EntityExtractorService {
         &self,
         request: Request<Streaming<ExtractRequest>>,
     ) -> Result<Response<Self::ExtractStreamStream>, Status> {
-        let mut log = CallLog::start("ExtractStream");
+        let mut log = self.start(Method::ExtractStream, &request);
+        let request_id = log.request_id().parse().ok();
         let loaded = match self.loaded() {
             Ok(loaded) => loaded,
             Err(error) => {
@@ -133,6 +162,7 @@ impl EntityExtractor for EntityExtractorService {
                         return log.finish_with(status.code(), mentions, status.message());
                     }
                 };
+                log.add_text_bytes(request.text.len());
                 let work = extraction::extract_offloaded(loaded.clone(), limits, request);
                 match within(timeout, work).await {
                     Ok(response) => {
@@ -155,14 +185,20 @@ impl EntityExtractor for EntityExtractorService {
                 index += 1;
             }
         });
-        Ok(Response::new(ReceiverStream::new(stream)))
+        let mut response = Response::new(ReceiverStream::new(stream));
+        if let Some(request_id) = request_id {
+            response
+                .metadata_mut()
+                .insert(REQUEST_ID_HEADER, request_id);
+        }
+        Ok(response)
     }
 
     async fn get_entity(
         &self,
         request: Request<GetEntityRequest>,
     ) -> Result<Response<Entity>, Status> {
-        let log = CallLog::start("GetEntity");
+        let log = self.start(Method::GetEntity, &request);
         let result = self.loaded().and_then(|loaded| {
             let id = request.into_inner().id;
             if id.is_empty() {
@@ -180,7 +216,7 @@ impl EntityExtractor for EntityExtractorService {
         &self,
         request: Request<ListEntitiesRequest>,
     ) -> Result<Response<ListEntitiesResponse>, Status> {
-        let log = CallLog::start("ListEntities");
+        let log = self.start(Method::ListEntities, &request);
         let result = self.loaded().and_then(|loaded| {
             let request = request.into_inner();
             let extractor = &loaded.extractor;
@@ -214,12 +250,16 @@ impl EntityExtractor for EntityExtractorService {
 
     async fn get_info(
         &self,
-        _request: Request<GetInfoRequest>,
+        request: Request<GetInfoRequest>,
     ) -> Result<Response<GetInfoResponse>, Status> {
-        let log = CallLog::start("GetInfo");
-        let result = self
-            .loaded()
-            .map(|loaded| convert::info(&loaded.extractor, loaded.loaded_at));
+        let log = self.start(Method::GetInfo, &request);
+        let result = self.loaded().map(|loaded| {
+            convert::info(
+                &loaded.extractor,
+                loaded.loaded_at,
+                &self.engine.reload_status(),
+            )
+        });
         answer(log, result, |_| 0)
     }
 }

@@ -1,0 +1,223 @@
+//! Hot reload of the gazetteers from `--gazetteers DIR`, on SIGHUP or, with `--watch`, when the
+//! directory changes.
+//!
+//! A reload builds the new extractor on the blocking pool (never on a thread that answers
+//! calls), checks it, and swaps it in atomically; calls in flight finish on the engine they
+//! started with. A reload that fails (a broken file, an empty directory) changes nothing that
+//! serves: the error is logged, counted, and shown by `GetInfo` until a reload succeeds.
+//!
+//! The watcher polls a fingerprint of the directory (each visible entry's name, size,
+//! modification time and inode, following symlinks) rather than subscribing to file events: a
+//! Kubernetes ConfigMap update swaps the `..data` symlink, which inotify on the files themselves
+//! does not see, and polling a handful of files every few seconds costs nothing and needs no
+//! dependency.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use super::loaded::{EngineSlot, Loaded};
+use super::metrics::Metrics;
+use crate::{Extractor, Gazetteer};
+
+/// Where reloads read the gazetteers, and whether to watch the directory.
+#[derive(Clone, Debug)]
+pub struct ReloadConfig {
+    /// The gazetteer directory (`--gazetteers`).
+    pub dir: PathBuf,
+    /// How often to look for changes (`--watch-interval`); `None` reloads on SIGHUP only.
+    pub watch_interval: Option<Duration>,
+}
+
+/// Rebuilds the engine from the gazetteer directory; one reload at a time.
+pub struct Reloader {
+    dir: PathBuf,
+    engine: EngineSlot,
+    metrics: Arc<Metrics>,
+    one_at_a_time: tokio::sync::Mutex<()>,
+}
+
+impl Reloader {
+    /// A reloader of `engine` from `dir`.
+    pub fn new(dir: PathBuf, engine: EngineSlot, metrics: Arc<Metrics>) -> Reloader {
+        Reloader {
+            dir,
+            engine,
+            metrics,
+            one_at_a_time: tokio::sync::Mutex::new(()),
+        }
+    }
+
+    /// Reloads the gazetteers because of `cause` (for the log). On success the new engine
+    /// serves every call that starts from now on; on failure the old one keeps serving.
+    pub async fn reload(&self, cause: &str) -> Result<(), String> {
+        let _one_at_a_time = self.one_at_a_time.lock().await;
+        let dir = self.dir.clone();
+        let built = tokio::task::spawn_blocking(move || build(&dir))
+            .await
+            .unwrap_or_else(|e| Err(format!("the reload task failed: {e}")));
+        let at = SystemTime::now();
+        match built {
+            Ok(extractor) => {
+                let version = extractor.gazetteer().version().to_string();
+                let previous = self
+                    .engine
+                    .current()
+                    .map(|loaded| loaded.extractor.gazetteer().version().to_string());
+                if previous.as_deref() == Some(version.as_str()) {
+                    tracing::info!(cause, gazetteer_version = version, "gazetteers unchanged");
+                } else {
+                    tracing::info!(
+                        cause,
+                        gazetteer_version = version,
+                        previous_version = previous.unwrap_or_default(),
+                        entities = extractor.gazetteer().entities().len(),
+                        patterns = extractor.stats().patterns,
+                        "gazetteers reloaded"
+                    );
+                    self.engine.install(Loaded {
+                        extractor,
+                        loaded_at: at,
+                    });
+                }
+                self.engine.record_reload(at, None);
+                self.metrics.reload_finished(true);
+                Ok(())
+            }
+            Err(error) => {
+                tracing::error!(
+                    cause,
+                    error,
+                    "gazetteer reload failed; the previous gazetteers keep serving"
+                );
+                self.engine.record_reload(at, Some(error.clone()));
+                self.metrics.reload_finished(false);
+                Err(error)
+            }
+        }
+    }
+}
+
+/// Loads and checks the gazetteers of `dir`, and builds their extractor.
+fn build(dir: &Path) -> Result<Extractor, String> {
+    let gazetteer = Gazetteer::load_dir(dir).map_err(|e| e.to_string())?;
+    // An empty directory is a mount gone wrong far more often than an intent to find nothing.
+    if gazetteer.entities().is_empty() {
+        return Err(format!(
+            "{} has no entities (no *.toml or *.jsonl file with an entity)",
+            dir.display()
+        ));
+    }
+    Extractor::new(gazetteer).map_err(|e| e.to_string())
+}
+
+/// What the watcher compares: each visible entry's name, size, modification time and inode
+/// (following symlinks, so that a swapped ConfigMap `..data` link shows), or why the directory
+/// could not be read.
+pub type Fingerprint = Result<Vec<(String, u64, Option<SystemTime>, u64)>, String>;
+
+/// The fingerprint of `dir` now.
+pub fn fingerprint(dir: &Path) -> Fingerprint {
+    let entries = std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let mut seen = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(|e| format!("{}: {e}", dir.display()))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        // The loader skips hidden entries (ConfigMap `..data`); their targets show through the
+        // visible links anyway.
+        if name.starts_with('.') {
+            continue;
+        }
+        match std::fs::metadata(entry.path()) {
+            Ok(meta) => seen.push((name, meta.len(), meta.modified().ok(), inode(&meta))),
+            // A dangling link mid-swap: a change like any other.
+            Err(e) => return Err(format!("{}: {e}", entry.path().display())),
+        }
+    }
+    seen.sort();
+    Ok(seen)
+}
+
+#[cfg(unix)]
+fn inode(meta: &std::fs::Metadata) -> u64 {
+    std::os::unix::fs::MetadataExt::ino(meta)
+}
+
+#[cfg(not(unix))]
+fn inode(_meta: &std::fs::Metadata) -> u64 {
+    0
+}
+
+/// The fingerprint of `dir`, read on the blocking pool.
+pub async fn fingerprint_off_thread(dir: PathBuf) -> Fingerprint {
+    tokio::task::spawn_blocking(move || fingerprint(&dir))
+        .await
+        .unwrap_or_else(|e| Err(e.to_string()))
+}
+
+/// Reloads whenever the directory's fingerprint differs from the last one seen, starting from
+/// `baseline` (taken before the first load, so that a change during it is not missed). Runs
+/// until the task is dropped.
+pub async fn watch(reloader: Arc<Reloader>, interval: Duration, baseline: Fingerprint) {
+    let mut seen = baseline;
+    loop {
+        tokio::time::sleep(interval).await;
+        let now = fingerprint_off_thread(reloader.dir.clone()).await;
+        if now != seen {
+            // A failed reload is not retried until the directory changes again: retrying the
+            // same broken file every interval would only repeat the same error.
+            seen = now;
+            let _ = reloader.reload("the gazetteer directory changed").await;
+        }
+    }
+}
+
+/// Reloads on every SIGHUP; without a gazetteer directory, logs that there is nothing to
+/// reload. Runs until the task is dropped.
+#[cfg(unix)]
+pub async fn on_sighup(reloader: Option<Arc<Reloader>>, engine: EngineSlot) {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut hangups = match signal(SignalKind::hangup()) {
+        Ok(hangups) => hangups,
+        Err(e) => {
+            tracing::warn!("cannot listen for SIGHUP ({e}); reload by restarting");
+            return;
+        }
+    };
+    while hangups.recv().await.is_some() {
+        match &reloader {
+            None => tracing::info!(
+                "SIGHUP: the gazetteers are the embedded ones; nothing to reload \
+                 (reloading needs --gazetteers DIR)"
+            ),
+            Some(_) if engine.current().is_none() => {
+                tracing::info!("SIGHUP: the gazetteers are still loading; ignored")
+            }
+            Some(reloader) => {
+                let _ = reloader.reload("SIGHUP").await;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_fingerprint_sees_a_replaced_file_and_ignores_hidden_entries() {
+        let dir = std::env::temp_dir().join(format!("alam-fingerprint-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("a.toml"), "one").unwrap();
+        let before = fingerprint(&dir);
+        assert_eq!(before.as_ref().unwrap().len(), 1);
+        std::fs::write(dir.join(".hidden"), "x").unwrap();
+        assert_eq!(fingerprint(&dir), before);
+        // Same size; a new file renamed over the old one, as editors and ConfigMaps do.
+        std::fs::write(dir.join("b.tmp"), "two").unwrap();
+        std::fs::rename(dir.join("b.tmp"), dir.join("a.toml")).unwrap();
+        assert_ne!(fingerprint(&dir), before);
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert!(fingerprint(&dir).is_err());
+    }
+}
