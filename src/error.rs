@@ -38,6 +38,9 @@ pub enum Problem {
     EmptyAlias { field: &'static str, index: usize },
     /// An alias that normalization reduces to nothing or to white space (only diacritics, say).
     NormalizesToNothing { field: &'static str, alias: String },
+    /// An alias with no letter at all (only digits or punctuation), which would match as a word
+    /// almost anywhere.
+    NoLetter { field: &'static str, alias: String },
     /// A demonym stem that does not end in the nisba ي, from which the forms are derived.
     BadDemonymStem(String),
     /// A Wikidata id that is not `Q` followed by digits.
@@ -90,6 +93,12 @@ impl fmt::Display for GazetteerError {
                 "`{field}` {alias:?} normalizes to nothing (only diacritics, tatweel, invisible \
                  characters or white space)"
             ),
+            Problem::NoLetter { field, alias } => {
+                write!(
+                    f,
+                    "`{field}` {alias:?} has no letter: a name needs at least one"
+                )
+            }
             Problem::BadDemonymStem(stem) => write!(
                 f,
                 "demonym stem {stem:?} does not end in ي: list the masculine singular without \

@@ -30,6 +30,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{GazetteerError, Location, Problem};
 use crate::normalize::normalize;
+use crate::words::is_word_char;
 
 /// The default gazetteers, compiled in from `gazetteers/` by `build.rs`: (file name, contents).
 static EMBEDDED: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/embedded_gazetteers.rs"));
@@ -407,8 +408,15 @@ fn validate(record: Record<String>) -> Result<Entity, Problem> {
 }
 
 fn check_matchable(field: &'static str, alias: &str) -> Result<(), Problem> {
-    if normalize(alias).trim().is_empty() {
+    let normalized = normalize(alias);
+    if normalized.trim().is_empty() {
         return Err(Problem::NormalizesToNothing {
+            field,
+            alias: alias.to_string(),
+        });
+    }
+    if !normalized.chars().any(is_word_char) {
+        return Err(Problem::NoLetter {
             field,
             alias: alias.to_string(),
         });
@@ -529,6 +537,11 @@ mod tests {
                 "marks.toml",
                 format!("{KZ}aliases = [\"ًٌ\"]\n"),
                 "normalizes to nothing",
+            ),
+            (
+                "punct.toml",
+                format!("{KZ}aliases = [\"- 2024 -\"]\n"),
+                "`aliases` \"- 2024 -\" has no letter",
             ),
             (
                 "name.toml",
