@@ -11,9 +11,11 @@ use crate::proto::entity_extractor_server::SERVICE_NAME;
 /// The service name a liveness probe asks about.
 pub const LIVENESS: &str = "liveness";
 
+/// The named service first, the server (`""`) last: whoever sees `""` change (a probe, a test
+/// waiting for readiness) then finds the named service already in the same state.
 async fn set_readiness(reporter: &HealthReporter, status: ServingStatus) {
-    reporter.set_service_status("", status).await;
     reporter.set_service_status(SERVICE_NAME, status).await;
+    reporter.set_service_status("", status).await;
 }
 
 /// Alive, not ready: the gazetteers are loading.

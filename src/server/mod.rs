@@ -34,7 +34,10 @@ use std::time::Duration;
 
 pub use logging::LogFormat;
 pub use reload::ReloadConfig;
-pub use serve::{LoadError, Ops, ServeConfig, ServeError, serve_with_listener, serve_with_ops};
+pub use serve::{
+    LoadError, Ops, ServeConfig, ServeError, default_max_message_bytes, serve_with_listener,
+    serve_with_ops,
+};
 pub use tls::TlsFiles;
 
 use crate::{Extractor, Gazetteer};

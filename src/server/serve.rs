@@ -80,6 +80,16 @@ pub struct Ops {
 /// Aborts the server's side tasks (metrics, watcher, SIGHUP) however the server ends.
 struct SideTasks(Vec<JoinHandle<()>>);
 
+impl SideTasks {
+    /// Stops the side tasks and waits until they are gone (their listeners closed).
+    async fn stop(mut self) {
+        for task in self.0.drain(..) {
+            task.abort();
+            let _ = task.await;
+        }
+    }
+}
+
 impl Drop for SideTasks {
     fn drop(&mut self) {
         for task in &self.0 {
@@ -291,6 +301,7 @@ where
     match tokio::time::timeout(config.shutdown_timeout, &mut server).await {
         Ok(ended) => {
             ended_early(ended)?;
+            side_tasks.stop().await;
             tracing::info!("stopped");
             Ok(())
         }

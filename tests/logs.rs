@@ -1,0 +1,152 @@
+//! `alam serve --log-format json`: every log line is one JSON object, and each call's line has
+//! its request id (the caller's `x-request-id`, else a generated one, returned in the response
+//! either way), method, gRPC status and latency.
+
+#![cfg(all(feature = "server", unix))]
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use alam::proto::entity_extractor_client::EntityExtractorClient;
+use alam::proto::{ExtractRequest, GetEntityRequest, GetInfoRequest};
+use serde_json::Value;
+use tonic::Code;
+use tonic::transport::Channel;
+
+const SENTENCE: &str = "وقال وانغ يي إن الصين تدعم مبادرة الحزام والطريق.";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn json_logs_have_one_object_a_line_with_request_ids() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_alam"))
+        .args(["serve", "--addr", "127.0.0.1:0", "--metrics-addr", "off"])
+        .args(["--drain-delay", "0s", "--log-format", "json"])
+        .env("RUST_LOG", "info")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("alam starts");
+    let stderr = child.stderr.take().unwrap();
+    let (addr_tx, addr_rx) = std::sync::mpsc::channel();
+    let reader = std::thread::spawn(move || {
+        let mut lines = Vec::new();
+        for line in BufReader::new(stderr).lines() {
+            let Ok(line) = line else { break };
+            if let Some(addr) = line.strip_prefix("alam: serving on ") {
+                let _ = addr_tx.send(addr.to_string());
+            }
+            lines.push(line);
+        }
+        lines
+    });
+    let mut server = KillOnDrop(child);
+    let addr = addr_rx
+        .recv_timeout(Duration::from_secs(60))
+        .expect("the server prints its address");
+
+    let channel = Channel::from_shared(format!("http://{addr}"))
+        .unwrap()
+        .connect()
+        .await
+        .unwrap();
+    let mut client = EntityExtractorClient::new(channel);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while client.get_info(GetInfoRequest {}).await.is_err() {
+        assert!(Instant::now() < deadline, "the gazetteers never loaded");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+
+    let mut request = tonic::Request::new(ExtractRequest {
+        text: SENTENCE.to_string(),
+        ..Default::default()
+    });
+    request
+        .metadata_mut()
+        .insert("x-request-id", "req-from-caller-1".parse().unwrap());
+    let response = client.extract(request).await.unwrap();
+    assert_eq!(
+        response.metadata().get("x-request-id").unwrap(),
+        "req-from-caller-1"
+    );
+    let missing = client
+        .get_entity(GetEntityRequest {
+            id: "city:atlantis".to_string(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(missing.code(), Code::NotFound);
+    let generated_id = missing
+        .metadata()
+        .get("x-request-id")
+        .expect("an error carries the request id too")
+        .to_str()
+        .unwrap()
+        .to_string();
+
+    let status = Command::new("kill")
+        .args(["-TERM", &server.0.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    assert!(server.0.wait().unwrap().success());
+    let lines = reader.join().unwrap();
+
+    // The address line is for people and scripts; every other line is JSON.
+    let records: Vec<Value> = lines
+        .iter()
+        .filter(|line| !line.starts_with("alam: "))
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}")))
+        .collect();
+    assert!(
+        records
+            .iter()
+            .all(|r| r["level"].is_string() && r["timestamp"].is_string())
+    );
+    let calls: Vec<&Value> = records
+        .iter()
+        .filter(|r| r["target"] == "alam::call")
+        .collect();
+    let call = |request_id: &str| {
+        *calls
+            .iter()
+            .find(|r| r["request_id"] == request_id)
+            .unwrap_or_else(|| panic!("no call {request_id} in {calls:#?}"))
+    };
+    let extract = call("req-from-caller-1");
+    assert_eq!(extract["method"], "Extract");
+    assert_eq!(extract["status"], "OK");
+    assert_eq!(extract["mentions"], 3);
+    assert_eq!(extract["text_bytes"], SENTENCE.len());
+    assert!(extract["latency_ms"].as_f64().unwrap() >= 0.0);
+
+    assert_eq!(generated_id.len(), 16);
+    let get_entity = call(&generated_id);
+    assert_eq!(get_entity["method"], "GetEntity");
+    assert_eq!(get_entity["status"], "NOT_FOUND");
+    assert!(
+        get_entity["error"]
+            .as_str()
+            .unwrap()
+            .contains("city:atlantis")
+    );
+    // The lifecycle is logged too: loaded, then shut down.
+    assert!(
+        records
+            .iter()
+            .any(|r| r["message"] == "gazetteers loaded; serving")
+    );
+    assert!(records.iter().any(|r| r["message"] == "stopped"));
+}
+
+/// Kills the server if the test fails before stopping it.
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        if let Ok(None) = self.0.try_wait() {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+}

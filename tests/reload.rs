@@ -1,0 +1,350 @@
+//! Hot reload of the gazetteers: a watched directory laid out like a Kubernetes ConfigMap volume
+//! (files linked through a `..data` symlink that an update swaps) changes while 16 clients call
+//! Extract in a loop; no call fails, the answers switch to the new data, and a broken update
+//! leaves the old data serving with the error in GetInfo. SIGHUP on the real binary reloads too.
+
+#![cfg(all(feature = "server", unix))]
+
+use std::io::{BufRead, BufReader};
+use std::os::unix::fs::symlink;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use alam::Extractor;
+use alam::proto::entity_extractor_client::EntityExtractorClient;
+use alam::proto::{ExtractRequest, GetInfoRequest, GetInfoResponse};
+use alam::server::{LoadError, Ops, ReloadConfig, ServeConfig, serve_with_ops};
+use tokio::sync::oneshot;
+use tonic::transport::Channel;
+
+const TEXT: &str = "زار الوزير بكين ثم أستانا.";
+
+const BEIJING: &str = r#"
+[[entity]]
+id = "city:beijing"
+name_ar = "بكين"
+name_en = "Beijing"
+"#;
+
+const ASTANA: &str = r#"
+[[entity]]
+id = "city:astana"
+name_ar = "أستانا"
+name_en = "Astana"
+"#;
+
+/// A temporary directory, removed when dropped.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(name: &str) -> TempDir {
+        let path = std::env::temp_dir().join(format!("alam-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&path);
+        std::fs::create_dir_all(&path).unwrap();
+        TempDir(path)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Publishes `cities.toml` as the kubelet updates a ConfigMap volume: the data goes into a new
+/// hidden directory, then a new `..data` link is renamed over the old one in one step. The
+/// visible `cities.toml` is a link through `..data`, made once.
+fn publish_like_a_configmap(dir: &Path, generation: u32, cities: &str) {
+    let data = format!("..gen_{generation}");
+    std::fs::create_dir(dir.join(&data)).unwrap();
+    std::fs::write(dir.join(&data).join("cities.toml"), cities).unwrap();
+    symlink(&data, dir.join("..data_tmp")).unwrap();
+    std::fs::rename(dir.join("..data_tmp"), dir.join("..data")).unwrap();
+    if !dir.join("cities.toml").exists() {
+        symlink("..data/cities.toml", dir.join("cities.toml")).unwrap();
+    }
+}
+
+async fn connect(addr: &str) -> EntityExtractorClient<Channel> {
+    let channel = Channel::from_shared(format!("http://{addr}"))
+        .unwrap()
+        .connect()
+        .await
+        .unwrap();
+    EntityExtractorClient::new(channel)
+}
+
+async fn found_ids(
+    client: &mut EntityExtractorClient<Channel>,
+) -> Result<Vec<String>, tonic::Status> {
+    let request = ExtractRequest {
+        text: TEXT.to_string(),
+        ..Default::default()
+    };
+    let response = client.extract(request).await?.into_inner();
+    Ok(response.mentions.into_iter().map(|m| m.entity_id).collect())
+}
+
+async fn info(client: &mut EntityExtractorClient<Channel>) -> GetInfoResponse {
+    client
+        .get_info(GetInfoRequest {})
+        .await
+        .unwrap()
+        .into_inner()
+}
+
+/// Polls `check` every 20 ms until it holds; panics after a minute (a bound, not a timing
+/// assertion: the watcher looks every 50 ms).
+async fn eventually<F: AsyncFnMut() -> bool>(what: &str, mut check: F) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !check().await {
+        assert!(Instant::now() < deadline, "never happened: {what}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_watched_directory_reloads_under_load_without_failing_a_call() {
+    let dir = TempDir::new("reload-watch");
+    publish_like_a_configmap(&dir.0, 1, BEIJING);
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    let ops = Ops {
+        reload: Some(ReloadConfig {
+            dir: dir.0.clone(),
+            watch_interval: Some(Duration::from_millis(50)),
+        }),
+        ..Ops::default()
+    };
+    let gazetteers = dir.0.clone();
+    let load =
+        async move { Ok::<_, LoadError>(Extractor::new(alam::Gazetteer::load_dir(gazetteers)?)?) };
+    let config = ServeConfig {
+        drain_delay: Duration::ZERO,
+        ..ServeConfig::default()
+    };
+    let (stop, stopped) = oneshot::channel::<()>();
+    let server = tokio::spawn(serve_with_ops(listener, config, ops, load, async {
+        let _ = stopped.await;
+    }));
+
+    let mut client = connect(&addr).await;
+    eventually("the gazetteers load", async || {
+        client.get_info(GetInfoRequest {}).await.is_ok()
+    })
+    .await;
+    let first = info(&mut client).await;
+    assert_eq!(found_ids(&mut client).await.unwrap(), ["city:beijing"]);
+    assert_eq!(first.last_reload_at, "");
+
+    // 16 clients, each on its own connection, calling without pause until told to stop.
+    let running = Arc::new(AtomicBool::new(true));
+    let (calls, failures, saw_new) = (
+        Arc::new(AtomicUsize::new(0)),
+        Arc::new(AtomicUsize::new(0)),
+        Arc::new(AtomicUsize::new(0)),
+    );
+    let mut callers = Vec::new();
+    for _ in 0..16 {
+        let mut client = connect(&addr).await;
+        let (running, calls, failures, saw_new) = (
+            running.clone(),
+            calls.clone(),
+            failures.clone(),
+            saw_new.clone(),
+        );
+        callers.push(tokio::spawn(async move {
+            while running.load(Ordering::Relaxed) {
+                match found_ids(&mut client).await {
+                    Ok(ids) => {
+                        calls.fetch_add(1, Ordering::Relaxed);
+                        if ids.iter().any(|id| id == "city:astana") {
+                            saw_new.fetch_add(1, Ordering::Relaxed);
+                        }
+                    }
+                    Err(status) => {
+                        eprintln!("call failed: {status}");
+                        failures.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+            }
+        }));
+    }
+    eventually("the clients are calling", async || {
+        calls.load(Ordering::Relaxed) >= 64
+    })
+    .await;
+
+    publish_like_a_configmap(&dir.0, 2, &format!("{BEIJING}{ASTANA}"));
+    eventually("an answer has the new entity", async || {
+        found_ids(&mut client).await.unwrap() == ["city:beijing", "city:astana"]
+    })
+    .await;
+    let second = info(&mut client).await;
+    assert_ne!(second.gazetteer_version, first.gazetteer_version);
+    assert_eq!(second.last_reload_error, "");
+    assert!(!second.last_reload_at.is_empty());
+    let calls_at_reload = calls.load(Ordering::Relaxed);
+    eventually("more calls after the reload", async || {
+        calls.load(Ordering::Relaxed) >= calls_at_reload + 64
+    })
+    .await;
+
+    // A broken update: the old data keeps serving, and GetInfo says why.
+    publish_like_a_configmap(&dir.0, 3, "[[entity]\nid = ");
+    eventually("the failed reload is reported", async || {
+        !info(&mut client).await.last_reload_error.is_empty()
+    })
+    .await;
+    let third = info(&mut client).await;
+    assert!(
+        third.last_reload_error.contains("cities.toml"),
+        "{}",
+        third.last_reload_error
+    );
+    assert_eq!(third.gazetteer_version, second.gazetteer_version);
+    assert_eq!(
+        found_ids(&mut client).await.unwrap(),
+        ["city:beijing", "city:astana"]
+    );
+
+    running.store(false, Ordering::Relaxed);
+    for caller in callers {
+        caller.await.unwrap();
+    }
+    assert_eq!(
+        failures.load(Ordering::Relaxed),
+        0,
+        "calls failed during the reloads"
+    );
+    assert!(
+        saw_new.load(Ordering::Relaxed) > 0,
+        "no client saw the new data"
+    );
+
+    // The next good update clears the error.
+    publish_like_a_configmap(&dir.0, 4, ASTANA);
+    eventually("the error clears on a good reload", async || {
+        info(&mut client).await.last_reload_error.is_empty()
+    })
+    .await;
+    assert_eq!(found_ids(&mut client).await.unwrap(), ["city:astana"]);
+
+    stop.send(()).unwrap();
+    server.await.unwrap().unwrap();
+}
+
+/// The real binary, killed if the test ends before it exits.
+struct ServerProcess {
+    child: Child,
+    addr: String,
+    log: Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl ServerProcess {
+    fn spawn(args: &[&str]) -> ServerProcess {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_alam"))
+            .args(["serve", "--addr", "127.0.0.1:0", "--metrics-addr", "off"])
+            .args(["--drain-delay", "0s"])
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("alam starts");
+        let stderr = child.stderr.take().unwrap();
+        let log = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let (tx, rx) = std::sync::mpsc::channel();
+        let lines = log.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines() {
+                let Ok(line) = line else { break };
+                if let Some(addr) = line.strip_prefix("alam: serving on ") {
+                    let _ = tx.send(addr.to_string());
+                }
+                eprintln!("[server] {line}");
+                lines.lock().unwrap().push(line);
+            }
+        });
+        let addr = rx
+            .recv_timeout(Duration::from_secs(60))
+            .expect("the server prints its address");
+        ServerProcess { child, addr, log }
+    }
+
+    fn signal(&self, name: &str) {
+        let status = Command::new("kill")
+            .args([&format!("-{name}"), &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+
+    fn logged(&self, text: &str) -> bool {
+        self.log
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|line| line.contains(text))
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sighup_reloads_the_gazetteer_directory() {
+    let dir = TempDir::new("reload-sighup");
+    std::fs::write(dir.0.join("cities.toml"), BEIJING).unwrap();
+    let gazetteers = dir.0.to_str().unwrap();
+    let mut server = ServerProcess::spawn(&["--gazetteers", gazetteers]);
+    let mut client = connect(&server.addr).await;
+    eventually("the gazetteers load", async || {
+        client.get_info(GetInfoRequest {}).await.is_ok()
+    })
+    .await;
+    let before = info(&mut client).await.gazetteer_version;
+
+    std::fs::write(dir.0.join("cities.toml"), format!("{BEIJING}{ASTANA}")).unwrap();
+    server.signal("HUP");
+    eventually("SIGHUP reloads", async || {
+        info(&mut client).await.gazetteer_version != before
+    })
+    .await;
+    assert_eq!(
+        found_ids(&mut client).await.unwrap(),
+        ["city:beijing", "city:astana"]
+    );
+
+    server.signal("TERM");
+    assert!(server.child.wait().unwrap().success());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sighup_with_the_embedded_gazetteers_only_logs() {
+    let mut server = ServerProcess::spawn(&[]);
+    let mut client = connect(&server.addr).await;
+    eventually("the gazetteers load", async || {
+        client.get_info(GetInfoRequest {}).await.is_ok()
+    })
+    .await;
+    server.signal("HUP");
+    eventually("the SIGHUP is logged", async || {
+        server.logged("nothing to reload")
+    })
+    .await;
+    // Still serving, on the same data.
+    assert!(client.get_info(GetInfoRequest {}).await.is_ok());
+    server.signal("TERM");
+    assert!(server.child.wait().unwrap().success());
+}

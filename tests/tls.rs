@@ -1,0 +1,228 @@
+//! TLS and mutual TLS on the gRPC port, with certificates made by the test (rcgen): a client
+//! that trusts the server's CA gets answers over TLS; with `--tls-client-ca`, only a client
+//! presenting a certificate signed by that CA does; plaintext, an untrusted server certificate,
+//! no client certificate and a client certificate from another CA are all refused.
+
+#![cfg(feature = "server")]
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use alam::Extractor;
+use alam::proto::GetInfoRequest;
+use alam::proto::entity_extractor_client::EntityExtractorClient;
+use alam::server::{LoadError, Ops, ServeConfig, ServeError, TlsFiles, serve_with_ops};
+use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, IsCa, KeyPair};
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+use tonic::Code;
+use tonic::transport::{Certificate, Channel, ClientTlsConfig, Identity};
+
+/// A certificate and its key, in PEM.
+struct Pem {
+    cert: String,
+    key: String,
+}
+
+/// A CA that signs server and client certificates.
+struct Authority {
+    issuer: CertifiedIssuer<'static, KeyPair>,
+}
+
+impl Authority {
+    fn new(name: &str) -> Authority {
+        let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
+        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, name);
+        let issuer = CertifiedIssuer::self_signed(params, KeyPair::generate().unwrap()).unwrap();
+        Authority { issuer }
+    }
+
+    fn cert_pem(&self) -> String {
+        self.issuer.pem()
+    }
+
+    /// A leaf certificate for `names` (DNS names or IP addresses).
+    fn sign(&self, names: &[&str]) -> Pem {
+        let key = KeyPair::generate().unwrap();
+        let names: Vec<String> = names.iter().map(|n| n.to_string()).collect();
+        let cert = CertificateParams::new(names)
+            .unwrap()
+            .signed_by(&key, &self.issuer)
+            .unwrap();
+        Pem {
+            cert: cert.pem(),
+            key: key.serialize_pem(),
+        }
+    }
+}
+
+/// The server's files in a temporary directory, removed when dropped.
+struct Files(PathBuf);
+
+impl Files {
+    fn write(name: &str, server: &Pem, client_ca: Option<&str>) -> (Files, TlsFiles) {
+        let dir = std::env::temp_dir().join(format!("alam-tls-{name}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("server.pem"), &server.cert).unwrap();
+        std::fs::write(dir.join("server.key"), &server.key).unwrap();
+        if let Some(ca) = client_ca {
+            std::fs::write(dir.join("client-ca.pem"), ca).unwrap();
+        }
+        let files = TlsFiles {
+            cert: dir.join("server.pem"),
+            key: dir.join("server.key"),
+            client_ca: client_ca.map(|_| dir.join("client-ca.pem")),
+        };
+        (Files(dir), files)
+    }
+}
+
+impl Drop for Files {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+struct TlsServer {
+    port: u16,
+    stop: oneshot::Sender<()>,
+    task: JoinHandle<Result<(), ServeError>>,
+}
+
+impl TlsServer {
+    async fn start(files: &TlsFiles) -> TlsServer {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let ops = Ops {
+            tls: Some(files.load().unwrap()),
+            ..Ops::default()
+        };
+        let config = ServeConfig {
+            drain_delay: Duration::ZERO,
+            ..ServeConfig::default()
+        };
+        let load = async { Ok::<_, LoadError>(Extractor::embedded()?) };
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(serve_with_ops(listener, config, ops, load, async {
+            let _ = stopped.await;
+        }));
+        TlsServer { port, stop, task }
+    }
+
+    async fn stop(self) {
+        self.stop.send(()).unwrap();
+        self.task.await.unwrap().unwrap();
+    }
+}
+
+/// Connects with `tls` (or in plaintext) and asks GetInfo, waiting while the gazetteers load;
+/// the error of the first call that fails otherwise.
+async fn get_info(port: u16, tls: Option<ClientTlsConfig>) -> Result<String, String> {
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    let mut endpoint = Channel::from_shared(format!("{scheme}://127.0.0.1:{port}")).unwrap();
+    if let Some(tls) = tls {
+        endpoint = endpoint.tls_config(tls).map_err(|e| format!("{e:?}"))?;
+    }
+    let channel = endpoint.connect().await.map_err(|e| {
+        eprintln!("refused: {e:?}");
+        format!("{e:?}")
+    })?;
+    let mut client = EntityExtractorClient::new(channel);
+    loop {
+        match client.get_info(GetInfoRequest {}).await {
+            Ok(info) => return Ok(info.into_inner().gazetteer_version),
+            Err(status)
+                if status.code() == Code::Unavailable && status.message().contains("loading") =>
+            {
+                tokio::time::sleep(Duration::from_millis(20)).await
+            }
+            Err(status) => {
+                eprintln!("refused: {status:?}");
+                return Err(format!("{status:?}"));
+            }
+        }
+    }
+}
+
+fn trusting(ca: &Authority) -> ClientTlsConfig {
+    ClientTlsConfig::new()
+        .ca_certificate(Certificate::from_pem(ca.cert_pem()))
+        .domain_name("localhost")
+}
+
+fn with_identity(config: ClientTlsConfig, pem: &Pem) -> ClientTlsConfig {
+    config.identity(Identity::from_pem(&pem.cert, &pem.key))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tls_answers_clients_that_trust_the_server() {
+    let ca = Authority::new("alam test CA");
+    let (_files, tls) = Files::write("server-only", &ca.sign(&["localhost"]), None);
+    let server = TlsServer::start(&tls).await;
+
+    let version = get_info(server.port, Some(trusting(&ca))).await.unwrap();
+    assert_eq!(version.len(), 16);
+    assert!(
+        get_info(server.port, None).await.is_err(),
+        "plaintext was answered"
+    );
+    let stranger = Authority::new("another CA");
+    assert!(
+        get_info(server.port, Some(trusting(&stranger)))
+            .await
+            .is_err(),
+        "a client trusting another CA connected"
+    );
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mutual_tls_answers_only_clients_with_a_certificate_of_the_client_ca() {
+    let server_ca = Authority::new("alam server CA");
+    let client_ca = Authority::new("alam client CA");
+    let (_files, tls) = Files::write(
+        "mutual",
+        &server_ca.sign(&["localhost"]),
+        Some(&client_ca.cert_pem()),
+    );
+    let server = TlsServer::start(&tls).await;
+
+    let client = client_ca.sign(&["client.example"]);
+    let answered = get_info(
+        server.port,
+        Some(with_identity(trusting(&server_ca), &client)),
+    )
+    .await;
+    assert_eq!(answered.unwrap().len(), 16);
+
+    let refused = get_info(server.port, Some(trusting(&server_ca))).await;
+    assert!(
+        refused.is_err(),
+        "a client without a certificate was answered"
+    );
+    let rogue = Authority::new("rogue CA").sign(&["client.example"]);
+    let refused = get_info(
+        server.port,
+        Some(with_identity(trusting(&server_ca), &rogue)),
+    )
+    .await;
+    assert!(
+        refused.is_err(),
+        "a client with a certificate of another CA was answered"
+    );
+    server.stop().await;
+}
+
+#[test]
+fn a_missing_key_file_is_named() {
+    let files = TlsFiles {
+        cert: PathBuf::from("/nonexistent/server.pem"),
+        key: PathBuf::from("/nonexistent/server.key"),
+        client_ca: None,
+    };
+    let error = files.load().unwrap_err();
+    assert!(error.contains("/nonexistent/server.pem"), "{error}");
+}
