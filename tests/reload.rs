@@ -242,13 +242,20 @@ async fn a_watched_directory_reloads_under_load_without_failing_a_call() {
 struct ServerProcess {
     child: Child,
     addr: String,
+    metrics_addr: String,
     log: Arc<std::sync::Mutex<Vec<String>>>,
 }
 
 impl ServerProcess {
     fn spawn(args: &[&str]) -> ServerProcess {
         let mut child = Command::new(env!("CARGO_BIN_EXE_alam"))
-            .args(["serve", "--addr", "127.0.0.1:0", "--metrics-addr", "off"])
+            .args([
+                "serve",
+                "--addr",
+                "127.0.0.1:0",
+                "--metrics-addr",
+                "127.0.0.1:0",
+            ])
             .args(["--drain-delay", "0s"])
             .args(args)
             .stdin(Stdio::null())
@@ -263,17 +270,32 @@ impl ServerProcess {
         std::thread::spawn(move || {
             for line in BufReader::new(stderr).lines() {
                 let Ok(line) = line else { break };
-                if let Some(addr) = line.strip_prefix("alam: serving on ") {
-                    let _ = tx.send(addr.to_string());
+                for (kind, prefix) in [
+                    ("grpc", "alam: serving on "),
+                    ("metrics", "alam: metrics on "),
+                ] {
+                    if let Some(addr) = line.strip_prefix(prefix) {
+                        let _ = tx.send((kind, addr.to_string()));
+                    }
                 }
                 eprintln!("[server] {line}");
                 lines.lock().unwrap().push(line);
             }
         });
-        let addr = rx
-            .recv_timeout(Duration::from_secs(60))
-            .expect("the server prints its address");
-        ServerProcess { child, addr, log }
+        let (mut addr, mut metrics_addr) = (String::new(), String::new());
+        for _ in 0..2 {
+            match rx.recv_timeout(Duration::from_secs(60)) {
+                Ok(("grpc", printed)) => addr = printed,
+                Ok((_, printed)) => metrics_addr = printed,
+                Err(e) => panic!("the server did not print its addresses: {e}"),
+            }
+        }
+        ServerProcess {
+            child,
+            addr,
+            metrics_addr,
+            log,
+        }
     }
 
     fn signal(&self, name: &str) {
@@ -282,6 +304,25 @@ impl ServerProcess {
             .status()
             .unwrap();
         assert!(status.success());
+    }
+
+    /// The value of one sample of `/metrics`, by its exact series text.
+    async fn metric(&self, series: &str) -> String {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let mut stream = tokio::net::TcpStream::connect(&self.metrics_addr)
+            .await
+            .unwrap();
+        stream
+            .write_all(b"GET /metrics HTTP/1.1\r\nConnection: close\r\n\r\n")
+            .await
+            .unwrap();
+        let mut response = String::new();
+        stream.read_to_string(&mut response).await.unwrap();
+        let (_, body) = response.split_once("\r\n\r\n").unwrap();
+        body.lines()
+            .find_map(|line| line.strip_prefix(series)?.strip_prefix(' '))
+            .unwrap_or_else(|| panic!("no {series} in\n{body}"))
+            .to_string()
     }
 
     fn logged(&self, text: &str) -> bool {
@@ -321,6 +362,35 @@ async fn sighup_reloads_the_gazetteer_directory() {
         info(&mut client).await.gazetteer_version != before
     })
     .await;
+    assert_eq!(
+        found_ids(&mut client).await.unwrap(),
+        ["city:beijing", "city:astana"]
+    );
+    let reloads = "alam_gazetteer_reloads_total";
+    assert_eq!(
+        server
+            .metric(&format!("{reloads}{{result=\"success\"}}"))
+            .await,
+        "1"
+    );
+    assert_eq!(
+        server
+            .metric(&format!("{reloads}{{result=\"failure\"}}"))
+            .await,
+        "0"
+    );
+
+    // A broken file: refused, counted, and the data loaded before keeps serving.
+    std::fs::write(dir.0.join("cities.toml"), "[[entity]\nid = ").unwrap();
+    server.signal("HUP");
+    eventually("the failed reload is counted", async || {
+        server
+            .metric(&format!("{reloads}{{result=\"failure\"}}"))
+            .await
+            == "1"
+    })
+    .await;
+    assert_eq!(server.metric("alam_gazetteer_reload_failing").await, "1");
     assert_eq!(
         found_ids(&mut client).await.unwrap(),
         ["city:beijing", "city:astana"]
