@@ -184,7 +184,13 @@ pub fn run(args: ServeArgs) -> ExitCode {
             Err(e) => eprintln!("alam: serving on {} ({e})", args.addr),
         }
         let tls = match args.tls_files().map(|files| files.load()).transpose() {
-            Ok(tls) => tls,
+            Ok(tls) => {
+                if tls.is_some() {
+                    let client_certificates = args.tls_client_ca.is_some();
+                    tracing::info!(client_certificates, "TLS on");
+                }
+                tls
+            }
             Err(e) => {
                 eprintln!("alam: {e}");
                 return ExitCode::from(1);

@@ -265,12 +265,19 @@ where
                 );
                 engine.install(Loaded { extractor, loaded_at: SystemTime::now() });
                 health::ready(&reporter).await;
-                if let (Some(reloader), Some(interval), Some(baseline)) = (
-                    &reloader,
-                    ops.reload.as_ref().and_then(|r| r.watch_interval),
-                    watch_baseline,
-                ) {
-                    side_tasks.0.push(tokio::spawn(reload::watch(reloader.clone(), interval, baseline)));
+                if let (
+                    Some(reloader),
+                    Some(ReloadConfig { dir, watch_interval: Some(interval) }),
+                    Some(baseline),
+                ) = (&reloader, &ops.reload, watch_baseline)
+                {
+                    tracing::info!(
+                        dir = %dir.display(),
+                        interval_s = interval.as_secs_f64(),
+                        "watching the gazetteer directory"
+                    );
+                    let watching = reload::watch(reloader.clone(), *interval, baseline);
+                    side_tasks.0.push(tokio::spawn(watching));
                 }
                 false
             }
