@@ -1,0 +1,94 @@
+//! In-process extraction throughput for BENCHMARKS.md: loads a corpus of JSON Lines documents
+//! (`{"id", "text"}`, as `bench/compare.py corpus` writes them), builds the extractor, times
+//! `Extractor::extract` over every document, and prints one JSON line with the build time, MB/s
+//! and the peak resident memory (VmHWM).
+//!
+//! `cargo run --release --example throughput -- CORPUS.jsonl [--gazetteers DIR] [--passes N]`
+
+use std::time::Instant;
+
+use alam::{ExtractOptions, Extractor, Gazetteer};
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let corpus = args
+        .first()
+        .ok_or("usage: throughput CORPUS.jsonl [--gazetteers DIR] [--passes N]")?;
+    let flag = |name: &str| {
+        args.iter()
+            .position(|a| a == name)
+            .and_then(|i| args.get(i + 1))
+    };
+    let passes: usize = flag("--passes").map_or(Ok(3), |p| p.parse())?;
+
+    let mut documents = Vec::new();
+    for line in std::fs::read_to_string(corpus)?.lines() {
+        let value: serde_json::Value = serde_json::from_str(line)?;
+        documents.push(
+            value["text"]
+                .as_str()
+                .ok_or("a document without text")?
+                .to_string(),
+        );
+    }
+    let bytes: usize = documents.iter().map(String::len).sum();
+    let rss_corpus = vm_kib("VmRSS:");
+
+    let started = Instant::now();
+    let gazetteer = match flag("--gazetteers") {
+        Some(dir) => Gazetteer::load_dir(dir)?,
+        None => Gazetteer::embedded()?,
+    };
+    let loaded = started.elapsed();
+    let extractor = Extractor::new(gazetteer)?;
+    let built = started.elapsed();
+    let rss_built = vm_kib("VmRSS:");
+
+    let options = ExtractOptions::default();
+    // One untimed pass warms the caches and the thread-local scratch.
+    let mut mentions = 0;
+    for doc in &documents {
+        mentions += extractor.extract(doc, &options)?.len();
+    }
+    let mut best = f64::INFINITY;
+    for _ in 0..passes {
+        let t = Instant::now();
+        for doc in &documents {
+            std::hint::black_box(extractor.extract(doc, &options)?);
+        }
+        best = best.min(t.elapsed().as_secs_f64());
+    }
+    let mb = bytes as f64 / 1e6;
+    println!(
+        "{}",
+        serde_json::json!({
+            "tool": "alam (in-process)",
+            "documents": documents.len(),
+            "mb": mb,
+            "patterns": extractor.stats().patterns,
+            "automaton": extractor.stats().automaton_kind,
+            "automaton_mib": extractor.stats().automaton_bytes as f64 / 1048576.0,
+            "load_s": loaded.as_secs_f64(),
+            "build_s": built.as_secs_f64(),
+            "best_pass_s": best,
+            "mb_per_s": mb / best,
+            "mentions": mentions,
+            "rss_corpus_mib": rss_corpus / 1024.0,
+            "rss_after_build_mib": rss_built / 1024.0,
+            "peak_rss_mib": vm_kib("VmHWM:") / 1024.0,
+        })
+    );
+    Ok(())
+}
+
+/// A `/proc/self/status` field in KiB (Linux), 0 elsewhere.
+fn vm_kib(field: &str) -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with(field))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        })
+        .unwrap_or(0.0)
+}
