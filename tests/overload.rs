@@ -259,9 +259,6 @@ async fn a_message_over_the_limit_is_refused_from_its_length_prefix() {
 }
 
 #[tokio::test]
-#[ignore = "needs src/server/service.rs extract_stream to send an inbound stream error (here \
-            OUT_OF_RANGE for an oversized message) to the caller: today it only logs it and the \
-            response stream ends with grpc-status 0"]
 async fn an_oversized_stream_message_ends_the_stream_with_its_error() {
     let server = TestServer::start(ServeConfig {
         max_text_bytes: 16 * 1024,

@@ -40,10 +40,10 @@ impl ServerProcess {
             let mut tx = Some(tx);
             for line in BufReader::new(stderr).lines() {
                 let Ok(line) = line else { break };
-                if let Some(addr) = line.strip_prefix("alam: serving on ") {
-                    if let Some(tx) = tx.take() {
-                        let _ = tx.send(addr.to_string());
-                    }
+                if let Some(addr) = line.strip_prefix("alam: serving on ")
+                    && let Some(tx) = tx.take()
+                {
+                    let _ = tx.send(addr.to_string());
                 }
                 eprintln!("[server] {line}");
             }

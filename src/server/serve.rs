@@ -12,7 +12,6 @@ use std::time::{Duration, SystemTime};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
-use tokio_stream::wrappers::TcpListenerStream;
 use tonic::transport::ServerTlsConfig;
 
 use super::extraction::Limits;
@@ -246,7 +245,7 @@ where
         .add_service(extractor_service);
     let (stop, stopped) = oneshot::channel::<()>();
     let mut server = tokio::spawn(router.serve_with_incoming_shutdown(
-        TcpListenerStream::new(listener),
+        tonic::transport::server::TcpIncoming::from(listener).with_nodelay(Some(true)),
         async {
             let _ = stopped.await;
         },

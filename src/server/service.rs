@@ -159,7 +159,9 @@ impl EntityExtractor for EntityExtractorService {
                     Ok(Some(request)) => request,
                     Ok(None) => return log.finish(Ok(mentions)),
                     Err(status) => {
-                        return log.finish_with(status.code(), mentions, status.message());
+                        log.finish_with(status.code(), mentions, status.message());
+                        let _ = answers.send(Err(status)).await;
+                        return;
                     }
                 };
                 log.add_text_bytes(request.text.len());
