@@ -15,8 +15,7 @@ WORK=bench/work
 ARTICLE=tests/golden/000_597212ab044ab659.txt
 mkdir -p "$WORK/load"
 command -v h2load >/dev/null || { echo "h2load missing: apt-get install nghttp2-client" >&2; exit 1; }
-cargo build --release --quiet --bin alam --example startup --example throughput --example export_aliases \
-  --example serve_nodelay
+cargo build --release --quiet --bin alam --example startup --example throughput --example export_aliases
 
 python3 bench/grpc_body.py extract "$ARTICLE" "$WORK/load/extract.bin"
 python3 bench/grpc_body.py health "$WORK/load/health.bin"
@@ -40,11 +39,7 @@ trap stop_server EXIT
 
 # start_server [flags…]: sets ADDR and SERVER_PID, waits for SERVING.
 start_server() {
-  if [[ ${SERVER:-alam} == nodelay ]]; then
-    "$BIN/examples/serve_nodelay" 127.0.0.1:0 2> "$WORK/load/server.log" &
-  else
-    "$BIN/alam" serve --addr 127.0.0.1:0 --drain-delay 0s "$@" 2> "$WORK/load/server.log" &
-  fi
+  "$BIN/alam" serve --addr 127.0.0.1:0 --drain-delay 0s --metrics-addr off "$@" 2> "$WORK/load/server.log" &
   SERVER_PID=$!
   ADDR=
   for _ in $(seq 1 6000); do
@@ -140,9 +135,6 @@ PY
 
 start_server
 matrix "alam serve (default gazetteers)"
-stop_server
-SERVER=nodelay start_server
-matrix "experiment: examples/serve_nodelay (the same service, TCP_NODELAY on accepted sockets)"
 stop_server
 
 # Start-up: five runs with the default gazetteers, one with the generated 1,000,000 aliases

@@ -93,22 +93,18 @@ fn generated_gazetteer(aliases: usize) -> String {
 }
 
 fn large_extractor(aliases: usize) -> Extractor {
-    let mut files: Vec<(PathBuf, String)> = Vec::new();
-    for name in [
-        "cities",
-        "countries",
-        "initiatives",
-        "officials",
-        "organizations",
-    ] {
-        let path = PathBuf::from(format!(
-            "{}/gazetteers/{name}.toml",
-            env!("CARGO_MANIFEST_DIR")
-        ));
-        if let Ok(text) = std::fs::read_to_string(&path) {
-            files.push((path, text));
-        }
-    }
+    // The default gazetteer files, so that the corpus still has its real mentions, and the
+    // generated entities.
+    let dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/gazetteers"));
+    let mut files: Vec<(PathBuf, String)> = std::fs::read_dir(&dir)
+        .expect("gazetteers/")
+        .map(|entry| entry.expect("a directory entry").path())
+        .filter(|path| path.extension().is_some_and(|e| e == "toml"))
+        .map(|path| {
+            let text = std::fs::read_to_string(&path).expect("a readable gazetteer");
+            (path, text)
+        })
+        .collect();
     files.push((
         PathBuf::from("generated.jsonl"),
         generated_gazetteer(aliases),

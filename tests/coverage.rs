@@ -1,4 +1,4 @@
-//! Coverage of the default gazetteers (issue 4): every ISO 3166-1 country under its CLDR name, and
+//! Coverage of the default gazetteers: every ISO 3166-1 country under its CLDR name, and
 //! every name, alias, short name and demonym of every entity, found with the right id in a
 //! sentence, with and without a proclitic where the rules allow. The tables are generated from the
 //! gazetteer itself (and from `tests/data/countries_cldr.tsv`, written by
@@ -447,8 +447,8 @@ fn the_generated_countries_hold_the_curated_data() {
     }
 }
 
-/// Every data file says where its data comes from; the minimum counts of the issue hold; every
-/// person has a role and a country.
+/// Every data file says where its data comes from; the minimum counts hold (249 countries, 40
+/// persons, 10 cities); every person has a role and a country.
 #[test]
 fn the_data_says_where_it_comes_from_and_is_large_enough() {
     let gazetteer = extractor().gazetteer();

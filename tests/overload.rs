@@ -1,4 +1,4 @@
-//! Overload behaviour of the gRPC service (issue 6): a caller over `--concurrency-limit` is
+//! Overload behaviour of the gRPC service: a caller over `--concurrency-limit` is
 //! refused at once instead of queueing; a message over the size limit is refused from its
 //! length prefix, before it is received; a request of the maximum size is answered, and does not
 //! hold up small ones while it is in flight.
