@@ -19,18 +19,26 @@ pub struct Limits {
     pub max_batch: usize,
 }
 
+impl Limits {
+    /// Refuses a text over `max_text_bytes`.
+    fn check_text(&self, request: &ExtractRequest) -> Result<(), CallError> {
+        if request.text.len() > self.max_text_bytes {
+            return Err(CallError::TextTooLong {
+                len: request.text.len(),
+                max: self.max_text_bytes,
+            });
+        }
+        Ok(())
+    }
+}
+
 /// Answers one request (on the calling thread).
 pub fn extract(
     loaded: &Loaded,
     limits: &Limits,
     request: ExtractRequest,
 ) -> Result<ExtractResponse, CallError> {
-    if request.text.len() > limits.max_text_bytes {
-        return Err(CallError::TextTooLong {
-            len: request.text.len(),
-            max: limits.max_text_bytes,
-        });
-    }
+    limits.check_text(&request)?;
     let extractor = &loaded.extractor;
     let options = ExtractOptions {
         offsets: convert::offset_encoding(request.offset_encoding)?,
@@ -55,12 +63,7 @@ pub async fn extract_offloaded(
     request: ExtractRequest,
 ) -> Result<ExtractResponse, CallError> {
     // Refuse an oversized text before paying a thread hop for it.
-    if request.text.len() > limits.max_text_bytes {
-        return Err(CallError::TextTooLong {
-            len: request.text.len(),
-            max: limits.max_text_bytes,
-        });
-    }
+    limits.check_text(&request)?;
     offload::run_cpu(request.text.len(), move || {
         extract(&loaded, &limits, request)
     })
