@@ -4,8 +4,8 @@
 
 #![cfg(all(feature = "server", unix))]
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+mod common;
+
 use std::time::{Duration, Instant};
 
 use alam::proto::entity_extractor_client::EntityExtractorClient;
@@ -14,36 +14,24 @@ use serde_json::Value;
 use tonic::Code;
 use tonic::transport::Channel;
 
+use common::ServerProcess;
+
 const SENTENCE: &str = "وقال وانغ يي إن الصين تدعم مبادرة الحزام والطريق.";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn json_logs_have_one_object_a_line_with_request_ids() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_alam"))
-        .args(["serve", "--addr", "127.0.0.1:0", "--metrics-addr", "off"])
-        .args(["--drain-delay", "0s", "--log-format", "json"])
-        .env("RUST_LOG", "info")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("alam starts");
-    let stderr = child.stderr.take().unwrap();
-    let (addr_tx, addr_rx) = std::sync::mpsc::channel();
-    let reader = std::thread::spawn(move || {
-        let mut lines = Vec::new();
-        for line in BufReader::new(stderr).lines() {
-            let Ok(line) = line else { break };
-            if let Some(addr) = line.strip_prefix("alam: serving on ") {
-                let _ = addr_tx.send(addr.to_string());
-            }
-            lines.push(line);
-        }
-        lines
-    });
-    let mut server = KillOnDrop(child);
-    let addr = addr_rx
-        .recv_timeout(Duration::from_secs(60))
-        .expect("the server prints its address");
+    let mut server = ServerProcess::spawn_with_env(
+        &[
+            "--metrics-addr",
+            "off",
+            "--drain-delay",
+            "0s",
+            "--log-format",
+            "json",
+        ],
+        &[("RUST_LOG", "info")],
+    );
+    let addr = server.addr.clone();
 
     let channel = Channel::from_shared(format!("http://{addr}"))
         .unwrap()
@@ -84,13 +72,9 @@ async fn json_logs_have_one_object_a_line_with_request_ids() {
         .unwrap()
         .to_string();
 
-    let status = Command::new("kill")
-        .args(["-TERM", &server.0.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    assert!(server.0.wait().unwrap().success());
-    let lines = reader.join().unwrap();
+    server.signal("TERM");
+    assert!(server.wait().success());
+    let lines = server.log();
 
     // The address line is for people and scripts; every other line is JSON.
     let records: Vec<Value> = lines
@@ -137,16 +121,4 @@ async fn json_logs_have_one_object_a_line_with_request_ids() {
             .any(|r| r["message"] == "gazetteers loaded; serving")
     );
     assert!(records.iter().any(|r| r["message"] == "stopped"));
-}
-
-/// Kills the server if the test fails before stopping it.
-struct KillOnDrop(std::process::Child);
-
-impl Drop for KillOnDrop {
-    fn drop(&mut self) {
-        if let Ok(None) = self.0.try_wait() {
-            let _ = self.0.kill();
-            let _ = self.0.wait();
-        }
-    }
 }

@@ -5,10 +5,10 @@
 
 #![cfg(all(feature = "server", unix))]
 
-use std::io::{BufRead, BufReader};
+mod common;
+
 use std::os::unix::fs::symlink;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -19,6 +19,8 @@ use alam::proto::{ExtractRequest, GetInfoRequest, GetInfoResponse};
 use alam::server::{LoadError, Ops, ReloadConfig, ServeConfig, serve_with_ops};
 use tokio::sync::oneshot;
 use tonic::transport::Channel;
+
+use common::ServerProcess;
 
 const TEXT: &str = "زار الوزير بكين ثم أستانا.";
 
@@ -238,109 +240,21 @@ async fn a_watched_directory_reloads_under_load_without_failing_a_call() {
     server.await.unwrap().unwrap();
 }
 
-/// The real binary, killed if the test ends before it exits.
-struct ServerProcess {
-    child: Child,
-    addr: String,
-    metrics_addr: String,
-    log: Arc<std::sync::Mutex<Vec<String>>>,
-}
-
-impl ServerProcess {
-    fn spawn(args: &[&str]) -> ServerProcess {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_alam"))
-            .args([
-                "serve",
-                "--addr",
-                "127.0.0.1:0",
-                "--metrics-addr",
-                "127.0.0.1:0",
-            ])
-            .args(["--drain-delay", "0s"])
-            .args(args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("alam starts");
-        let stderr = child.stderr.take().unwrap();
-        let log = Arc::new(std::sync::Mutex::new(Vec::new()));
-        let (tx, rx) = std::sync::mpsc::channel();
-        let lines = log.clone();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines() {
-                let Ok(line) = line else { break };
-                for (kind, prefix) in [
-                    ("grpc", "alam: serving on "),
-                    ("metrics", "alam: metrics on "),
-                ] {
-                    if let Some(addr) = line.strip_prefix(prefix) {
-                        let _ = tx.send((kind, addr.to_string()));
-                    }
-                }
-                eprintln!("[server] {line}");
-                lines.lock().unwrap().push(line);
-            }
-        });
-        let (mut addr, mut metrics_addr) = (String::new(), String::new());
-        for _ in 0..2 {
-            match rx.recv_timeout(Duration::from_secs(60)) {
-                Ok(("grpc", printed)) => addr = printed,
-                Ok((_, printed)) => metrics_addr = printed,
-                Err(e) => panic!("the server did not print its addresses: {e}"),
-            }
-        }
-        ServerProcess {
-            child,
-            addr,
-            metrics_addr,
-            log,
-        }
-    }
-
-    fn signal(&self, name: &str) {
-        let status = Command::new("kill")
-            .args([&format!("-{name}"), &self.child.id().to_string()])
-            .status()
-            .unwrap();
-        assert!(status.success());
-    }
-
-    /// The value of one sample of `/metrics`, by its exact series text.
-    async fn metric(&self, series: &str) -> String {
-        use tokio::io::{AsyncReadExt, AsyncWriteExt};
-        let mut stream = tokio::net::TcpStream::connect(&self.metrics_addr)
-            .await
-            .unwrap();
-        stream
-            .write_all(b"GET /metrics HTTP/1.1\r\nConnection: close\r\n\r\n")
-            .await
-            .unwrap();
-        let mut response = String::new();
-        stream.read_to_string(&mut response).await.unwrap();
-        let (_, body) = response.split_once("\r\n\r\n").unwrap();
-        body.lines()
-            .find_map(|line| line.strip_prefix(series)?.strip_prefix(' '))
-            .unwrap_or_else(|| panic!("no {series} in\n{body}"))
-            .to_string()
-    }
-
-    fn logged(&self, text: &str) -> bool {
-        self.log
-            .lock()
-            .unwrap()
-            .iter()
-            .any(|line| line.contains(text))
-    }
-}
-
-impl Drop for ServerProcess {
-    fn drop(&mut self) {
-        if let Ok(None) = self.child.try_wait() {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-    }
+/// The value of one sample of `/metrics` at `metrics_addr`, by its exact series text.
+async fn metric(metrics_addr: &str, series: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(metrics_addr).await.unwrap();
+    stream
+        .write_all(b"GET /metrics HTTP/1.1\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await.unwrap();
+    let (_, body) = response.split_once("\r\n\r\n").unwrap();
+    body.lines()
+        .find_map(|line| line.strip_prefix(series)?.strip_prefix(' '))
+        .unwrap_or_else(|| panic!("no {series} in\n{body}"))
+        .to_string()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -348,7 +262,15 @@ async fn sighup_reloads_the_gazetteer_directory() {
     let dir = TempDir::new("reload-sighup");
     std::fs::write(dir.0.join("cities.toml"), BEIJING).unwrap();
     let gazetteers = dir.0.to_str().unwrap();
-    let mut server = ServerProcess::spawn(&["--gazetteers", gazetteers]);
+    let mut server = ServerProcess::spawn(&[
+        "--metrics-addr",
+        "127.0.0.1:0",
+        "--drain-delay",
+        "0s",
+        "--gazetteers",
+        gazetteers,
+    ]);
+    let metrics_addr = server.printed("alam: metrics on ");
     let mut client = connect(&server.addr).await;
     eventually("the gazetteers load", async || {
         client.get_info(GetInfoRequest {}).await.is_ok()
@@ -368,15 +290,11 @@ async fn sighup_reloads_the_gazetteer_directory() {
     );
     let reloads = "alam_gazetteer_reloads_total";
     assert_eq!(
-        server
-            .metric(&format!("{reloads}{{result=\"success\"}}"))
-            .await,
+        metric(&metrics_addr, &format!("{reloads}{{result=\"success\"}}")).await,
         "1"
     );
     assert_eq!(
-        server
-            .metric(&format!("{reloads}{{result=\"failure\"}}"))
-            .await,
+        metric(&metrics_addr, &format!("{reloads}{{result=\"failure\"}}")).await,
         "0"
     );
 
@@ -384,25 +302,26 @@ async fn sighup_reloads_the_gazetteer_directory() {
     std::fs::write(dir.0.join("cities.toml"), "[[entity]\nid = ").unwrap();
     server.signal("HUP");
     eventually("the failed reload is counted", async || {
-        server
-            .metric(&format!("{reloads}{{result=\"failure\"}}"))
-            .await
-            == "1"
+        metric(&metrics_addr, &format!("{reloads}{{result=\"failure\"}}")).await == "1"
     })
     .await;
-    assert_eq!(server.metric("alam_gazetteer_reload_failing").await, "1");
+    assert_eq!(
+        metric(&metrics_addr, "alam_gazetteer_reload_failing").await,
+        "1"
+    );
     assert_eq!(
         found_ids(&mut client).await.unwrap(),
         ["city:beijing", "city:astana"]
     );
 
     server.signal("TERM");
-    assert!(server.child.wait().unwrap().success());
+    assert!(server.wait().success());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sighup_with_the_embedded_gazetteers_only_logs() {
-    let mut server = ServerProcess::spawn(&[]);
+    let mut server =
+        ServerProcess::spawn(&["--metrics-addr", "127.0.0.1:0", "--drain-delay", "0s"]);
     let mut client = connect(&server.addr).await;
     eventually("the gazetteers load", async || {
         client.get_info(GetInfoRequest {}).await.is_ok()
@@ -416,5 +335,5 @@ async fn sighup_with_the_embedded_gazetteers_only_logs() {
     // Still serving, on the same data.
     assert!(client.get_info(GetInfoRequest {}).await.is_ok());
     server.signal("TERM");
-    assert!(server.child.wait().unwrap().success());
+    assert!(server.wait().success());
 }

@@ -3,9 +3,8 @@
 
 #![cfg(all(feature = "server", unix))]
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, ExitStatus, Stdio};
-use std::thread;
+mod common;
+
 use std::time::Duration;
 
 use alam::proto::ExtractRequest;
@@ -17,64 +16,7 @@ use tonic_health::pb::HealthCheckRequest;
 use tonic_health::pb::health_check_response::ServingStatus;
 use tonic_health::pb::health_client::HealthClient;
 
-/// The server process, killed if the test ends without it having exited.
-struct ServerProcess {
-    child: Child,
-    addr: String,
-}
-
-impl ServerProcess {
-    fn spawn(args: &[&str]) -> ServerProcess {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_alam"))
-            .args(["serve", "--addr", "127.0.0.1:0", "--metrics-addr", "off"])
-            .args(args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("alam starts");
-        let stderr = child.stderr.take().unwrap();
-        let (tx, rx) = std::sync::mpsc::channel();
-        // Read the bound address, then keep draining the log so the server never blocks on it.
-        thread::spawn(move || {
-            let mut tx = Some(tx);
-            for line in BufReader::new(stderr).lines() {
-                let Ok(line) = line else { break };
-                if let Some(addr) = line.strip_prefix("alam: serving on ")
-                    && let Some(tx) = tx.take()
-                {
-                    let _ = tx.send(addr.to_string());
-                }
-                eprintln!("[server] {line}");
-            }
-        });
-        let addr = rx
-            .recv_timeout(Duration::from_secs(60))
-            .expect("the server prints its address");
-        ServerProcess { child, addr }
-    }
-
-    fn terminate(&self) {
-        let status = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status()
-            .unwrap();
-        assert!(status.success());
-    }
-
-    fn wait(&mut self) -> ExitStatus {
-        self.child.wait().unwrap()
-    }
-}
-
-impl Drop for ServerProcess {
-    fn drop(&mut self) {
-        if let Ok(None) = self.child.try_wait() {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-    }
-}
+use common::ServerProcess;
 
 async fn connect(addr: &str) -> Channel {
     Channel::from_shared(format!("http://{addr}"))
@@ -110,7 +52,14 @@ fn request(i: usize, text: &str) -> ExtractRequest {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_lets_calls_in_flight_finish_and_exits_0() {
-    let mut server = ServerProcess::spawn(&["--drain-delay", "0.3s", "--shutdown-timeout", "60s"]);
+    let mut server = ServerProcess::spawn(&[
+        "--metrics-addr",
+        "off",
+        "--drain-delay",
+        "0.3s",
+        "--shutdown-timeout",
+        "60s",
+    ]);
     let channel = connect(&server.addr).await;
     wait_until_serving(&channel).await;
     let article = std::fs::read_to_string(concat!(
@@ -156,7 +105,7 @@ async fn sigterm_lets_calls_in_flight_finish_and_exits_0() {
         watch.message().await.unwrap().unwrap().status(),
         ServingStatus::Serving
     );
-    server.terminate();
+    server.signal("TERM");
     assert_eq!(
         watch.message().await.unwrap().unwrap().status(),
         ServingStatus::NotServing
