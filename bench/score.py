@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Copied unchanged (apart from this note) from the project's shared scorer /work/shared/tools/score.py,
+"""Copied unchanged (apart from this note) from the scorer that comes with the gold annotations (tools/score.py),
 so that bench/ is self-contained; every tool in BENCHMARKS.md is scored by it.
 
 Scores extracted mentions against gold annotations.
