@@ -1,7 +1,8 @@
 //! The checks of the fuzz targets, shared by the targets (`fuzz_targets/`) and by the main crate's
-//! `tests/fuzz_regressions.rs`, which replays `regressions/` under `cargo test`.
+//! `tests/fuzz_regressions.rs`, which replays `regressions/` under `cargo test` (and
+//! `tests/properties.rs`, which uses `boundaries`).
 
-#![allow(dead_code)] // each fuzz target uses one of the checks
+#![allow(dead_code)] // each user takes what it needs
 
 use std::path::PathBuf;
 
@@ -84,8 +85,8 @@ pub fn gazetteer(data: &[u8]) {
     }
 }
 
-/// The offset of every character boundary of `text` in `encoding`.
-fn boundaries(text: &str, encoding: OffsetEncoding) -> Vec<usize> {
+/// The offset of every character boundary of `text` in `encoding`, ascending.
+pub fn boundaries(text: &str, encoding: OffsetEncoding) -> Vec<usize> {
     let mut offsets = vec![0];
     let mut at = 0;
     for c in text.chars() {

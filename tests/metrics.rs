@@ -4,18 +4,19 @@
 
 #![cfg(feature = "server")]
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use alam::Extractor;
 use alam::proto::entity_extractor_client::EntityExtractorClient;
 use alam::proto::{ExtractBatchRequest, ExtractRequest, GetEntityRequest, GetInfoRequest};
-use alam::server::{LoadError, Ops, ServeConfig, serve_with_ops};
+use alam::server::Ops;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::sync::oneshot;
 use tonic::Code;
-use tonic::transport::Channel;
+
+use common::{InProcessServer, embedded, test_config};
 
 const SENTENCE: &str = "وقال وانغ يي إن الصين تدعم مبادرة الحزام والطريق.";
 
@@ -128,30 +129,14 @@ fn grpc_series(name: &str, method: &str, extra: &[(&str, &str)]) -> Series {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn metrics_count_the_calls_made() {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let metrics_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let (addr, metrics_addr) = (
-        listener.local_addr().unwrap(),
-        metrics_listener.local_addr().unwrap(),
-    );
+    let metrics_addr = metrics_listener.local_addr().unwrap();
     let ops = Ops {
         metrics_listener: Some(metrics_listener),
         ..Ops::default()
     };
-    let config = ServeConfig {
-        drain_delay: Duration::ZERO,
-        ..ServeConfig::default()
-    };
-    let load = async { Ok::<_, LoadError>(Extractor::embedded()?) };
-    let (stop, stopped) = oneshot::channel::<()>();
-    let server = tokio::spawn(serve_with_ops(listener, config, ops, load, async {
-        let _ = stopped.await;
-    }));
-    let channel = Channel::from_shared(format!("http://{addr}"))
-        .unwrap()
-        .connect()
-        .await
-        .unwrap();
+    let server = InProcessServer::start_with_ops(test_config(), ops, embedded()).await;
+    let channel = server.channel().await;
     let mut client = EntityExtractorClient::new(channel);
     // The metrics port answers while the gazetteers load; wait for them.
     let info = loop {
@@ -375,8 +360,7 @@ async fn metrics_count_the_calls_made() {
     let (status, _, _) = http_get(metrics_addr, "/").await;
     assert_eq!(status, "HTTP/1.1 404 Not Found");
 
-    stop.send(()).unwrap();
-    server.await.unwrap().unwrap();
+    server.stop().await;
     // The endpoint stops with the server.
     assert!(tokio::net::TcpStream::connect(metrics_addr).await.is_err());
 }

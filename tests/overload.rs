@@ -9,14 +9,14 @@
 
 #![cfg(feature = "server")]
 
-use std::net::SocketAddr;
+mod common;
+
 use std::time::Duration;
 
-use alam::Extractor;
 use alam::proto::entity_extractor_client::EntityExtractorClient;
 use alam::proto::{ExtractRequest, ExtractResponse};
-use alam::server::{LoadError, ServeConfig, ServeError, serve_with_listener};
-use tokio::sync::{mpsc, oneshot};
+use alam::server::ServeConfig;
+use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio_stream::wrappers::ReceiverStream;
 use tonic::Code;
@@ -25,78 +25,35 @@ use tonic::transport::Channel;
 use tonic_health::pb::HealthCheckRequest;
 use tonic_health::pb::health_client::HealthClient;
 
+use common::InProcessServer;
+
 const SENTENCE: &str = "وقال وانغ يي إن الصين تدعم مبادرة الحزام والطريق.";
 
 /// A guard against a hang, far above any expected duration: not a timing assertion.
 const HANG: Duration = Duration::from_secs(120);
 
-struct TestServer {
-    addr: SocketAddr,
-    stop: Option<oneshot::Sender<()>>,
-    task: JoinHandle<Result<(), ServeError>>,
+/// Starts a server with `config` and waits until it is SERVING.
+async fn start(config: ServeConfig) -> InProcessServer {
+    let server = InProcessServer::start(config).await;
+    wait_until_serving(&server).await;
+    server
 }
 
-async fn embedded() -> Result<Extractor, LoadError> {
-    Ok(Extractor::embedded()?)
-}
-
-impl TestServer {
-    async fn start(config: ServeConfig) -> TestServer {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(serve_with_listener(listener, config, embedded(), async {
-            let _ = stopped.await;
-        }));
-        let server = TestServer {
-            addr,
-            stop: Some(stop),
-            task,
-        };
-        server.wait_until_serving().await;
-        server
-    }
-
-    /// A new HTTP/2 connection (the concurrency limit is per connection).
-    async fn connect(&self) -> Channel {
-        Channel::from_shared(format!("http://{}", self.addr))
-            .unwrap()
-            .connect()
+async fn wait_until_serving(server: &InProcessServer) {
+    let mut health = HealthClient::new(server.channel().await);
+    for _ in 0..10_000 {
+        let status = health
+            .check(HealthCheckRequest {
+                service: "alam.v1.EntityExtractor".into(),
+            })
             .await
-            .unwrap()
-    }
-
-    async fn wait_until_serving(&self) {
-        let mut health = HealthClient::new(self.connect().await);
-        for _ in 0..10_000 {
-            let status = health
-                .check(HealthCheckRequest {
-                    service: "alam.v1.EntityExtractor".into(),
-                })
-                .await
-                .map(|r| r.into_inner().status);
-            if matches!(status, Ok(1)) {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(5)).await;
+            .map(|r| r.into_inner().status);
+        if matches!(status, Ok(1)) {
+            return;
         }
-        panic!("the server never became SERVING");
+        tokio::time::sleep(Duration::from_millis(5)).await;
     }
-
-    async fn stop(mut self) {
-        self.stop.take().unwrap().send(()).unwrap();
-        tokio::time::timeout(HANG, &mut self.task)
-            .await
-            .expect("the server stops")
-            .unwrap()
-            .unwrap();
-    }
-}
-
-impl Drop for TestServer {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
+    panic!("the server never became SERVING");
 }
 
 fn config() -> ServeConfig {
@@ -157,12 +114,12 @@ async fn wait_until_saturated(channel: &Channel) {
 
 #[tokio::test]
 async fn over_the_concurrency_limit_callers_are_refused_at_once_not_queued() {
-    let server = TestServer::start(ServeConfig {
+    let server = start(ServeConfig {
         concurrency_limit: Some(1),
         ..config()
     })
     .await;
-    let channel = server.connect().await;
+    let channel = server.channel().await;
     let (hold, held) = held_extract(channel.clone());
     wait_until_saturated(&channel).await;
 
@@ -189,7 +146,7 @@ async fn over_the_concurrency_limit_callers_are_refused_at_once_not_queued() {
     assert!(!held.is_finished(), "the held call is still in flight");
 
     // Another connection has its own slots.
-    let mut other = EntityExtractorClient::new(server.connect().await);
+    let mut other = EntityExtractorClient::new(server.channel().await);
     let answer = other.extract(request(SENTENCE)).await.unwrap().into_inner();
     assert_eq!(answer.mentions.len(), 3);
 
@@ -220,13 +177,13 @@ async fn over_the_concurrency_limit_callers_are_refused_at_once_not_queued() {
 
 #[tokio::test]
 async fn a_message_over_the_limit_is_refused_from_its_length_prefix() {
-    let server = TestServer::start(ServeConfig {
+    let server = start(ServeConfig {
         max_text_bytes: 16 * 1024,
         max_message_bytes: 32 * 1024,
         ..config()
     })
     .await;
-    let channel = server.connect().await;
+    let channel = server.channel().await;
 
     // 4 MiB in one message, and the body left open: the refusal must come without the server
     // waiting for (or buffering) the rest of the body.
@@ -260,13 +217,13 @@ async fn a_message_over_the_limit_is_refused_from_its_length_prefix() {
 
 #[tokio::test]
 async fn an_oversized_stream_message_ends_the_stream_with_its_error() {
-    let server = TestServer::start(ServeConfig {
+    let server = start(ServeConfig {
         max_text_bytes: 16 * 1024,
         max_message_bytes: 32 * 1024,
         ..config()
     })
     .await;
-    let mut client = EntityExtractorClient::new(server.connect().await);
+    let mut client = EntityExtractorClient::new(server.channel().await);
     let big = SENTENCE.repeat(4 * 1024 * 1024 / SENTENCE.len());
     let (sender, receiver) = mpsc::channel::<ExtractRequest>(4);
     sender.send(request(SENTENCE)).await.unwrap();
@@ -291,7 +248,7 @@ async fn an_oversized_stream_message_ends_the_stream_with_its_error() {
 #[tokio::test]
 async fn a_request_of_the_maximum_size_is_answered_without_holding_up_small_ones() {
     let max_text_bytes = 512 * 1024;
-    let server = TestServer::start(ServeConfig {
+    let server = start(ServeConfig {
         max_text_bytes,
         max_message_bytes: alam::server::default_max_message_bytes(max_text_bytes),
         ..config()
@@ -307,12 +264,12 @@ async fn a_request_of_the_maximum_size_is_answered_without_holding_up_small_ones
     assert_eq!(text.len(), max_text_bytes);
 
     // The maximum-size request is sent whole, but its body is kept open: it is in flight.
-    let channel = server.connect().await;
+    let channel = server.channel().await;
     let (hold, big) = held_extract(channel.clone());
     hold.send(request(&text)).await.unwrap();
 
     // Small calls on the same connection and on another one are answered meanwhile.
-    let other = server.connect().await;
+    let other = server.channel().await;
     let mut smalls = Vec::new();
     for i in 0..40 {
         let mut client = EntityExtractorClient::new(if i % 2 == 0 {

@@ -2,6 +2,9 @@
 //! boundaries of its encoding and slices out exactly the mention's text; mentions are sorted and
 //! do not overlap; the same text gives the same result twice.
 
+#[path = "../fuzz/checks.rs"]
+mod checks;
+
 use std::sync::OnceLock;
 
 use alam::{ExtractOptions, Extractor, OffsetEncoding};
@@ -84,21 +87,6 @@ fn text_strategy() -> impl Strategy<Value = String> {
     prop::collection::vec(piece, 0..40).prop_map(|pieces| pieces.concat())
 }
 
-/// The offset of every character boundary of `text` in `encoding`, ascending.
-fn boundaries(text: &str, encoding: OffsetEncoding) -> Vec<usize> {
-    let mut offsets = vec![0];
-    let mut at = 0;
-    for c in text.chars() {
-        at += match encoding {
-            OffsetEncoding::CodePoint => 1,
-            OffsetEncoding::Utf8 => c.len_utf8(),
-            OffsetEncoding::Utf16 => c.len_utf16(),
-        };
-        offsets.push(at);
-    }
-    offsets
-}
-
 /// The slice of `text` between two offsets of `encoding`.
 fn slice(text: &str, encoding: OffsetEncoding, start: usize, end: usize) -> String {
     match encoding {
@@ -119,7 +107,7 @@ proptest! {
         for encoding in [OffsetEncoding::CodePoint, OffsetEncoding::Utf8, OffsetEncoding::Utf16] {
             let options = ExtractOptions { offsets: encoding, ..Default::default() };
             let mentions = extractor().extract(&text, &options).expect("extraction succeeds");
-            let valid = boundaries(&text, encoding);
+            let valid = checks::boundaries(&text, encoding);
             let mut previous_end = 0;
             for m in &mentions {
                 prop_assert!(m.start < m.end, "empty span {}..{}", m.start, m.end);

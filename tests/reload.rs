@@ -16,11 +16,10 @@ use std::time::{Duration, Instant};
 use alam::Extractor;
 use alam::proto::entity_extractor_client::EntityExtractorClient;
 use alam::proto::{ExtractRequest, GetInfoRequest, GetInfoResponse};
-use alam::server::{LoadError, Ops, ReloadConfig, ServeConfig, serve_with_ops};
-use tokio::sync::oneshot;
+use alam::server::{LoadError, Ops, ReloadConfig};
 use tonic::transport::Channel;
 
-use common::ServerProcess;
+use common::{InProcessServer, ServerProcess, test_config};
 
 const TEXT: &str = "زار الوزير بكين ثم أستانا.";
 
@@ -113,8 +112,6 @@ async fn a_watched_directory_reloads_under_load_without_failing_a_call() {
     let dir = TempDir::new("reload-watch");
     publish_like_a_configmap(&dir.0, 1, BEIJING);
 
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap().to_string();
     let ops = Ops {
         reload: Some(ReloadConfig {
             dir: dir.0.clone(),
@@ -125,14 +122,8 @@ async fn a_watched_directory_reloads_under_load_without_failing_a_call() {
     let gazetteers = dir.0.clone();
     let load =
         async move { Ok::<_, LoadError>(Extractor::new(alam::Gazetteer::load_dir(gazetteers)?)?) };
-    let config = ServeConfig {
-        drain_delay: Duration::ZERO,
-        ..ServeConfig::default()
-    };
-    let (stop, stopped) = oneshot::channel::<()>();
-    let server = tokio::spawn(serve_with_ops(listener, config, ops, load, async {
-        let _ = stopped.await;
-    }));
+    let server = InProcessServer::start_with_ops(test_config(), ops, load).await;
+    let addr = server.addr.to_string();
 
     let mut client = connect(&addr).await;
     eventually("the gazetteers load", async || {
@@ -236,8 +227,7 @@ async fn a_watched_directory_reloads_under_load_without_failing_a_call() {
     .await;
     assert_eq!(found_ids(&mut client).await.unwrap(), ["city:astana"]);
 
-    stop.send(()).unwrap();
-    server.await.unwrap().unwrap();
+    server.stop().await;
 }
 
 /// The value of one sample of `/metrics` at `metrics_addr`, by its exact series text.

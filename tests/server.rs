@@ -4,8 +4,9 @@
 
 #![cfg(feature = "server")]
 
+mod common;
+
 use std::fs;
-use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use alam::Extractor;
@@ -14,82 +15,18 @@ use alam::proto::{
     ExtractBatchRequest, ExtractRequest, Form, GetEntityRequest, GetInfoRequest,
     ListEntitiesRequest, OffsetEncoding,
 };
-use alam::server::{LoadError, ServeConfig, ServeError, serve_with_listener};
+use alam::server::{LoadError, ServeConfig, ServeError};
 use serde::Deserialize;
 use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
 use tonic::Code;
 use tonic::transport::Channel;
 use tonic_health::pb::HealthCheckRequest;
 use tonic_health::pb::health_check_response::ServingStatus;
 use tonic_health::pb::health_client::HealthClient;
 
+use common::{InProcessServer, embedded, test_config};
+
 const SENTENCE: &str = "وقال وانغ يي إن الصين تدعم مبادرة الحزام والطريق.";
-
-/// A server running in this test's runtime; stopped (and checked) by [`TestServer::stop`], and
-/// stopped anyway when dropped.
-struct TestServer {
-    addr: SocketAddr,
-    stop: Option<oneshot::Sender<()>>,
-    task: JoinHandle<Result<(), ServeError>>,
-}
-
-fn test_config() -> ServeConfig {
-    ServeConfig {
-        drain_delay: std::time::Duration::ZERO,
-        ..ServeConfig::default()
-    }
-}
-
-async fn embedded() -> Result<Extractor, LoadError> {
-    Ok(Extractor::embedded()?)
-}
-
-impl TestServer {
-    async fn start(config: ServeConfig) -> TestServer {
-        TestServer::start_loading(config, embedded()).await
-    }
-
-    async fn start_loading(
-        config: ServeConfig,
-        load: impl Future<Output = Result<Extractor, LoadError>> + Send + 'static,
-    ) -> TestServer {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(serve_with_listener(listener, config, load, async {
-            let _ = stopped.await;
-        }));
-        TestServer {
-            addr,
-            stop: Some(stop),
-            task,
-        }
-    }
-
-    async fn channel(&self) -> Channel {
-        Channel::from_shared(format!("http://{}", self.addr))
-            .unwrap()
-            .connect()
-            .await
-            .unwrap()
-    }
-
-    async fn client(&self) -> EntityExtractorClient<Channel> {
-        EntityExtractorClient::new(self.channel().await)
-    }
-
-    async fn stop(mut self) {
-        self.stop.take().unwrap().send(()).unwrap();
-        (&mut self.task).await.unwrap().unwrap();
-    }
-}
-
-impl Drop for TestServer {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
-}
 
 fn request(text: &str) -> ExtractRequest {
     ExtractRequest {
@@ -100,7 +37,7 @@ fn request(text: &str) -> ExtractRequest {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn extract_returns_spans_ids_and_entity_counts() {
-    let server = TestServer::start(test_config()).await;
+    let server = InProcessServer::start(test_config()).await;
     let mut client = server.client().await;
     let response = client
         .extract(ExtractRequest {
@@ -259,7 +196,7 @@ const ENCODINGS: [OffsetEncoding; 3] = [
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_seed_article_matches_its_gold_in_every_encoding() {
-    let server = TestServer::start(test_config()).await;
+    let server = InProcessServer::start(test_config()).await;
     let mut client = server.client().await;
     let mut problems = Vec::new();
     let mut batch = Vec::new();
@@ -294,7 +231,7 @@ async fn every_seed_article_matches_its_gold_in_every_encoding() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stream_of_1000_requests_is_answered_in_order() {
-    let server = TestServer::start(test_config()).await;
+    let server = InProcessServer::start(test_config()).await;
     let mut client = server.client().await;
     let texts = ["الصين", "كازاخستان", SENTENCE, "لا شيء هنا"];
     let requests: Vec<ExtractRequest> = (0..1000)
@@ -321,7 +258,7 @@ async fn a_stream_of_1000_requests_is_answered_in_order() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn get_entity_list_entities_and_get_info() {
-    let server = TestServer::start(test_config()).await;
+    let server = InProcessServer::start(test_config()).await;
     let mut client = server.client().await;
 
     let kz = client
@@ -406,7 +343,7 @@ async fn health_is_not_serving_until_the_gazetteers_load() {
         released.await.expect("the test releases the loader");
         embedded().await
     };
-    let server = TestServer::start_loading(test_config(), load).await;
+    let server = InProcessServer::start_loading(test_config(), load).await;
     let channel = server.channel().await;
     assert_eq!(health(&channel, "").await, ServingStatus::NotServing);
     assert_eq!(
@@ -451,9 +388,8 @@ async fn health_is_not_serving_until_the_gazetteers_load() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_loader_that_fails_stops_the_server_with_its_error() {
     let failing = async { Err::<Extractor, LoadError>("no such directory".into()) };
-    let server = TestServer::start_loading(test_config(), failing).await;
-    let mut server = server;
-    let result = (&mut server.task).await.unwrap();
+    let server = InProcessServer::start_loading(test_config(), failing).await;
+    let result = server.ended().await;
     assert!(
         matches!(&result, Err(ServeError::Load(e)) if e.to_string() == "no such directory"),
         "{result:?}"
@@ -463,7 +399,7 @@ async fn a_loader_that_fails_stops_the_server_with_its_error() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reflection_lists_the_services_in_v1_and_v1alpha() {
     use tonic_reflection::pb::{v1, v1alpha};
-    let server = TestServer::start(test_config()).await;
+    let server = InProcessServer::start(test_config()).await;
     let channel = server.channel().await;
 
     let request = v1alpha::ServerReflectionRequest {
@@ -538,7 +474,7 @@ async fn each_caller_mistake_gets_its_code_and_says_how_to_fix_it() {
         max_message_bytes: 4000,
         ..test_config()
     };
-    let server = TestServer::start(config).await;
+    let server = InProcessServer::start(config).await;
     let mut client = server.client().await;
     let long = "ب".repeat(600); // 1,200 bytes
     expect(
@@ -654,7 +590,7 @@ async fn each_caller_mistake_gets_its_code_and_says_how_to_fix_it() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sixty_four_concurrent_clients_all_succeed() {
-    let server = TestServer::start(test_config()).await;
+    let server = InProcessServer::start(test_config()).await;
     let (_, article) = seed_articles().remove(0);
     let expected = server
         .client()

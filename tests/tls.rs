@@ -5,18 +5,19 @@
 
 #![cfg(feature = "server")]
 
+mod common;
+
 use std::path::PathBuf;
 use std::time::Duration;
 
-use alam::Extractor;
 use alam::proto::GetInfoRequest;
 use alam::proto::entity_extractor_client::EntityExtractorClient;
-use alam::server::{LoadError, Ops, ServeConfig, ServeError, TlsFiles, serve_with_ops};
+use alam::server::{Ops, TlsFiles};
 use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, IsCa, KeyPair};
-use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
 use tonic::Code;
 use tonic::transport::{Certificate, Channel, ClientTlsConfig, Identity};
+
+use common::{InProcessServer, embedded, test_config};
 
 /// A certificate and its key, in PEM.
 struct Pem {
@@ -86,36 +87,13 @@ impl Drop for Files {
     }
 }
 
-struct TlsServer {
-    port: u16,
-    stop: oneshot::Sender<()>,
-    task: JoinHandle<Result<(), ServeError>>,
-}
-
-impl TlsServer {
-    async fn start(files: &TlsFiles) -> TlsServer {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let ops = Ops {
-            tls: Some(files.load().unwrap()),
-            ..Ops::default()
-        };
-        let config = ServeConfig {
-            drain_delay: Duration::ZERO,
-            ..ServeConfig::default()
-        };
-        let load = async { Ok::<_, LoadError>(Extractor::embedded()?) };
-        let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(serve_with_ops(listener, config, ops, load, async {
-            let _ = stopped.await;
-        }));
-        TlsServer { port, stop, task }
-    }
-
-    async fn stop(self) {
-        self.stop.send(()).unwrap();
-        self.task.await.unwrap().unwrap();
-    }
+/// Serves the default gazetteers over TLS with `files`.
+async fn start_tls(files: &TlsFiles) -> InProcessServer {
+    let ops = Ops {
+        tls: Some(files.load().unwrap()),
+        ..Ops::default()
+    };
+    InProcessServer::start_with_ops(test_config(), ops, embedded()).await
 }
 
 /// Connects with `tls` (or in plaintext) and asks GetInfo, waiting while the gazetteers load;
@@ -161,17 +139,19 @@ fn with_identity(config: ClientTlsConfig, pem: &Pem) -> ClientTlsConfig {
 async fn tls_answers_clients_that_trust_the_server() {
     let ca = Authority::new("alam test CA");
     let (_files, tls) = Files::write("server-only", &ca.sign(&["localhost"]), None);
-    let server = TlsServer::start(&tls).await;
+    let server = start_tls(&tls).await;
 
-    let version = get_info(server.port, Some(trusting(&ca))).await.unwrap();
+    let version = get_info(server.addr.port(), Some(trusting(&ca)))
+        .await
+        .unwrap();
     assert_eq!(version.len(), 16);
     assert!(
-        get_info(server.port, None).await.is_err(),
+        get_info(server.addr.port(), None).await.is_err(),
         "plaintext was answered"
     );
     let stranger = Authority::new("another CA");
     assert!(
-        get_info(server.port, Some(trusting(&stranger)))
+        get_info(server.addr.port(), Some(trusting(&stranger)))
             .await
             .is_err(),
         "a client trusting another CA connected"
@@ -188,24 +168,24 @@ async fn mutual_tls_answers_only_clients_with_a_certificate_of_the_client_ca() {
         &server_ca.sign(&["localhost"]),
         Some(&client_ca.cert_pem()),
     );
-    let server = TlsServer::start(&tls).await;
+    let server = start_tls(&tls).await;
 
     let client = client_ca.sign(&["client.example"]);
     let answered = get_info(
-        server.port,
+        server.addr.port(),
         Some(with_identity(trusting(&server_ca), &client)),
     )
     .await;
     assert_eq!(answered.unwrap().len(), 16);
 
-    let refused = get_info(server.port, Some(trusting(&server_ca))).await;
+    let refused = get_info(server.addr.port(), Some(trusting(&server_ca))).await;
     assert!(
         refused.is_err(),
         "a client without a certificate was answered"
     );
     let rogue = Authority::new("rogue CA").sign(&["client.example"]);
     let refused = get_info(
-        server.port,
+        server.addr.port(),
         Some(with_identity(trusting(&server_ca), &rogue)),
     )
     .await;

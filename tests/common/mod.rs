@@ -121,3 +121,111 @@ impl Drop for ServerProcess {
         }
     }
 }
+
+/// A server run in this process on `127.0.0.1:0`: drained by [`InProcessServer::stop`], aborted
+/// on drop.
+#[cfg(feature = "server")]
+pub struct InProcessServer {
+    /// Where it serves gRPC.
+    pub addr: std::net::SocketAddr,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<Result<(), alam::server::ServeError>>,
+}
+
+/// The default gazetteers, as a server's loader.
+#[cfg(feature = "server")]
+pub async fn embedded() -> Result<alam::Extractor, alam::server::LoadError> {
+    Ok(alam::Extractor::embedded()?)
+}
+
+/// The default configuration with no drain delay, so that tests stop at once.
+#[cfg(feature = "server")]
+pub fn test_config() -> alam::server::ServeConfig {
+    alam::server::ServeConfig {
+        drain_delay: Duration::ZERO,
+        ..alam::server::ServeConfig::default()
+    }
+}
+
+#[cfg(feature = "server")]
+impl InProcessServer {
+    /// Serves the default gazetteers with `config`.
+    pub async fn start(config: alam::server::ServeConfig) -> InProcessServer {
+        InProcessServer::start_loading(config, embedded()).await
+    }
+
+    /// Serves what `load` builds, with `config`.
+    pub async fn start_loading(
+        config: alam::server::ServeConfig,
+        load: impl Future<Output = Result<alam::Extractor, alam::server::LoadError>> + Send + 'static,
+    ) -> InProcessServer {
+        InProcessServer::start_with_ops(config, alam::server::Ops::default(), load).await
+    }
+
+    /// Serves what `load` builds, with `config` and the production extras of `ops`.
+    pub async fn start_with_ops(
+        config: alam::server::ServeConfig,
+        ops: alam::server::Ops,
+        load: impl Future<Output = Result<alam::Extractor, alam::server::LoadError>> + Send + 'static,
+    ) -> InProcessServer {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(alam::server::serve_with_ops(
+            listener,
+            config,
+            ops,
+            load,
+            async {
+                let _ = stopped.await;
+            },
+        ));
+        InProcessServer {
+            addr,
+            stop: Some(stop),
+            task,
+        }
+    }
+
+    /// A new connection (one HTTP/2 connection: the concurrency limit is per connection).
+    pub async fn channel(&self) -> tonic::transport::Channel {
+        tonic::transport::Channel::from_shared(format!("http://{}", self.addr))
+            .unwrap()
+            .connect()
+            .await
+            .unwrap()
+    }
+
+    /// An EntityExtractor client on a new connection.
+    pub async fn client(
+        &self,
+    ) -> alam::proto::entity_extractor_client::EntityExtractorClient<tonic::transport::Channel>
+    {
+        alam::proto::entity_extractor_client::EntityExtractorClient::new(self.channel().await)
+    }
+
+    /// Waits for the server to end on its own, and returns how it ended.
+    pub async fn ended(mut self) -> Result<(), alam::server::ServeError> {
+        tokio::time::timeout(PATIENCE, &mut self.task)
+            .await
+            .expect("the server ends")
+            .unwrap()
+    }
+
+    /// Shuts the server down gracefully and checks that it ended well.
+    pub async fn stop(mut self) {
+        self.stop.take().unwrap().send(()).unwrap();
+        tokio::time::timeout(PATIENCE, &mut self.task)
+            .await
+            .expect("the server stops")
+            .unwrap()
+            .unwrap();
+    }
+}
+
+#[cfg(feature = "server")]
+impl Drop for InProcessServer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
