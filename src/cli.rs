@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use serde::{Deserialize, Serialize};
 
-use alam::{ExtractOptions, Extractor, Form, Gazetteer, Mention, OffsetEncoding};
+use alam::{ExtractOptions, Extractor, Form, Gazetteer, Mention, OffsetEncoding, Refusal};
 
 /// Finds the officials, countries, cities, organizations and initiatives named in Arabic text.
 #[derive(Parser, Debug)]
@@ -22,8 +22,9 @@ struct Cli {
 enum Command {
     /// Print the mentions of each input document as one JSON object a line.
     Extract(ExtractArgs),
-    /// Validate gazetteers and report their entities, aliases and shared aliases.
-    Check(GazetteerArgs),
+    /// Validate gazetteers and report their entities, aliases, generated variants and shared
+    /// aliases.
+    Check(CheckArgs),
     /// Run the gRPC service.
     #[cfg(feature = "server")]
     Serve(alam::server::ServeArgs),
@@ -34,6 +35,15 @@ struct GazetteerArgs {
     /// Load the gazetteers from this directory (*.toml, *.jsonl) instead of the embedded ones.
     #[arg(long, value_name = "DIR", env = "ALAM_GAZETTEERS")]
     gazetteers: Option<PathBuf>,
+}
+
+#[derive(clap::Args, Debug)]
+struct CheckArgs {
+    /// Also list every generated spelling variant, one a line: `generated<TAB>entity<TAB>source<TAB>variant`.
+    #[arg(long)]
+    variants: bool,
+    #[command(flatten)]
+    gazetteer: GazetteerArgs,
 }
 
 #[derive(clap::Args, Debug)]
@@ -268,7 +278,11 @@ fn write_document(
     Ok(())
 }
 
-fn check(args: GazetteerArgs) -> Result<ExitCode, Failure> {
+fn check(args: CheckArgs) -> Result<ExitCode, Failure> {
+    let CheckArgs {
+        variants: list_variants,
+        gazetteer: args,
+    } = args;
     let extractor = load(&args)?;
     let gazetteer = extractor.gazetteer();
     let stdout = io::stdout();
@@ -291,18 +305,36 @@ fn check(args: GazetteerArgs) -> Result<ExitCode, Failure> {
             file.source.as_deref().unwrap_or("")
         )?;
     }
-    writeln!(out, "\n{:<14} {:>8} {:>8}", "type", "entities", "aliases")?;
-    let (mut all_entities, mut all_aliases) = (0, 0);
+    writeln!(
+        out,
+        "\n{:<14} {:>8} {:>8} {:>9} {:>9}",
+        "type", "entities", "aliases", "variants", "wikidata"
+    )?;
+    let mut all = [0usize; 4];
     for count in gazetteer.type_counts() {
-        all_entities += count.entities;
-        all_aliases += count.aliases;
+        let of_type = || {
+            gazetteer
+                .entities()
+                .iter()
+                .filter(|e| e.entity_type() == count.entity_type)
+        };
+        let variants: usize = of_type().map(|e| e.generated_variants.len()).sum();
+        let wikidata = of_type().filter(|e| e.wikidata.is_some()).count();
+        let row = [count.entities, count.aliases, variants, wikidata];
+        for (total, n) in all.iter_mut().zip(row) {
+            *total += n;
+        }
         writeln!(
             out,
-            "{:<14} {:>8} {:>8}",
-            count.entity_type, count.entities, count.aliases
+            "{:<14} {:>8} {:>8} {:>9} {:>9}",
+            count.entity_type, row[0], row[1], row[2], row[3]
         )?;
     }
-    writeln!(out, "{:<14} {all_entities:>8} {all_aliases:>8}", "all")?;
+    writeln!(
+        out,
+        "{:<14} {:>8} {:>8} {:>9} {:>9}",
+        "all", all[0], all[1], all[2], all[3]
+    )?;
     let stats = extractor.stats();
     writeln!(
         out,
@@ -312,6 +344,36 @@ fn check(args: GazetteerArgs) -> Result<ExitCode, Failure> {
         stats.automaton_bytes / 1024,
         stats.build_time.as_secs_f64() * 1000.0
     )?;
+    let refused = gazetteer.refused_variants();
+    writeln!(
+        out,
+        "\ngenerated variants: {} kept, {} refused{}",
+        all[2],
+        refused.len(),
+        if list_variants {
+            ""
+        } else {
+            " (--variants lists them all)"
+        }
+    )?;
+    for r in refused {
+        let why = match &r.reason {
+            Refusal::Listed => "listed in refused_variants".to_string(),
+            Refusal::OtherEntity(other) => format!("names {other}"),
+        };
+        writeln!(
+            out,
+            "refused\t{}\t{}\t{}\t{why}",
+            r.entity, r.variant.source, r.variant.text
+        )?;
+    }
+    if list_variants {
+        for entity in gazetteer.entities() {
+            for v in &entity.generated_variants {
+                writeln!(out, "generated\t{}\t{}\t{}", entity.id, v.source, v.text)?;
+            }
+        }
+    }
     let shared = extractor.shared_aliases();
     writeln!(out, "\nshared aliases: {}", shared.len())?;
     for alias in &shared {

@@ -45,6 +45,8 @@ pub enum Problem {
     BadDemonymStem(String),
     /// A Wikidata id that is not `Q` followed by digits.
     BadWikidata(String),
+    /// A short name listed both as standalone and as context-only.
+    ShortNameInBothLists(String),
 }
 
 /// A gazetteer that failed to load: the file, where in it, and the problem.
@@ -105,6 +107,11 @@ impl fmt::Display for GazetteerError {
                  the article (صيني, كازاخي), the other forms are derived from it"
             ),
             Problem::BadWikidata(id) => write!(f, "wikidata id {id:?} is not Q followed by digits"),
+            Problem::ShortNameInBothLists(name) => write!(
+                f,
+                "short name {name:?} is in both `short_names` and `standalone_short_names`: \
+                 keep it in one (standalone if it is distinctive, short_names otherwise)"
+            ),
         }
     }
 }

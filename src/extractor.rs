@@ -21,9 +21,9 @@ use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 
 use crate::demonym;
 use crate::error::{Error, ExtractError};
-use crate::gazetteer::{Entity, Gazetteer};
+use crate::gazetteer::{Entity, Gazetteer, SurfaceKind};
 use crate::mention::{Form, Mention};
-use crate::normalize::{Normalizer, normalize};
+use crate::normalize::{Normalizer, char_before, normalize};
 use crate::offsets::{OffsetEncoding, to_encoding};
 use crate::words::{Prefix, is_right_edge, is_word_char, prefix_before};
 
@@ -55,18 +55,49 @@ impl Attach {
     }
 }
 
-/// One meaning of a pattern: which entity, in which form, under which attachment rule.
+/// One meaning of a pattern: which entity, in which form, under which attachment rule; a short
+/// name is `standalone` when it is found without the full name.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 struct Sense {
     entity: u32,
     form: Form,
     attach: Attach,
+    standalone: bool,
 }
 
-/// The patterns of the automaton (distinct normalized surfaces) and their senses.
+/// A person's name of several words, matched by its parts: its last word (the tail, a pattern
+/// of the automaton) and the words before it (the head, checked by looking back from the tail).
+///
+/// This is how the spelling variants of full names are matched without listing every
+/// combination (the variants of the head times those of the tail) as a pattern, and how a name
+/// carries inner parts: `head … tail` also matches with one or two words between them (a
+/// patronymic, an extra given name: `ألكسندر غريغوريفيتش لوكاشينكو` for `ألكسندر لوكاشينكو`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct ComposedName {
+    /// Index into the heads table: every spelling of the head, normalized.
+    heads: usize,
+    /// Whether words may stand between head and tail: only for a head of three letters or more.
+    inner_parts: bool,
+    /// The pattern index (past the automaton's own) whose single sense names the person.
+    pattern: usize,
+}
+
+/// The patterns of the automaton (distinct normalized surfaces) and their senses, then the
+/// patterns that stand for composed names (they have senses but no text).
 struct Patterns {
     texts: Vec<String>,
     senses: Vec<Vec<Sense>>,
+    /// For each pattern of `texts`, the composed names whose tail it is.
+    composed: Vec<Vec<ComposedName>>,
+    /// The spellings of each composed name's head.
+    heads: Vec<Vec<String>>,
+}
+
+/// A composed name being collected: its tails and heads (canonical first), and its sense.
+struct NameParts {
+    tails: Vec<String>,
+    heads: Vec<String>,
+    sense: Sense,
 }
 
 impl Patterns {
@@ -74,11 +105,54 @@ impl Patterns {
         let mut patterns = Patterns {
             texts: Vec::new(),
             senses: Vec::new(),
+            composed: Vec::new(),
+            heads: Vec::new(),
         };
         let mut index: HashMap<String, usize> = HashMap::new();
+        let mut composed: Vec<NameParts> = Vec::new();
         for (i, entity) in gazetteer.entities().iter().enumerate() {
             let entity_index = u32::try_from(i).expect("fewer than 2^32 entities");
-            for (surface, form) in surfaces(entity) {
+            // A person's variants of a name of several words are matched by its parts, not
+            // listed: collect the parts, and leave those variants out of the patterns.
+            let mut by_parts: HashSet<&str> = HashSet::new();
+            if entity.entity_type() == "person" {
+                for name in entity.names() {
+                    let name = normalize(name).trim().to_string();
+                    let Some((head, tail)) = split_name(&name) else {
+                        continue;
+                    };
+                    let mut parts = NameParts {
+                        tails: vec![tail.to_string()],
+                        heads: vec![head.to_string()],
+                        sense: Sense {
+                            entity: entity_index,
+                            form: Form::Name,
+                            attach: Attach::Proclitic,
+                            standalone: false,
+                        },
+                    };
+                    for variant in entity
+                        .generated_variants
+                        .iter()
+                        .filter(|v| v.kind == SurfaceKind::Name && v.source == name)
+                    {
+                        if let Some((h, t)) = split_name(&variant.text) {
+                            by_parts.insert(&variant.text);
+                            if !parts.heads.iter().any(|x| x == h) {
+                                parts.heads.push(h.to_string());
+                            }
+                            if !parts.tails.iter().any(|x| x == t) {
+                                parts.tails.push(t.to_string());
+                            }
+                        }
+                    }
+                    composed.push(parts);
+                }
+            }
+            for (surface, form, standalone) in surfaces(entity) {
+                if form == Form::Name && by_parts.contains(surface.as_str()) {
+                    continue;
+                }
                 let short = surface.chars().filter(|&c| is_word_char(c)).count() <= 2;
                 let attach = if short {
                     Attach::WordStart
@@ -94,6 +168,7 @@ impl Patterns {
                             entity: entity_index,
                             form,
                             attach: Attach::AfterLam,
+                            standalone,
                         },
                     );
                 }
@@ -104,40 +179,93 @@ impl Patterns {
                         entity: entity_index,
                         form,
                         attach,
+                        standalone,
                     },
                 );
+            }
+        }
+        let tail_patterns: Vec<Vec<usize>> = composed
+            .iter()
+            .map(|parts| {
+                parts
+                    .tails
+                    .iter()
+                    .map(|t| patterns.pattern(&mut index, t))
+                    .collect()
+            })
+            .collect();
+        patterns.composed = vec![Vec::new(); patterns.texts.len()];
+        for (parts, tails) in composed.into_iter().zip(tail_patterns) {
+            let letters = parts.heads[0].chars().filter(|&c| is_word_char(c)).count();
+            patterns.senses.push(vec![parts.sense]);
+            let name = ComposedName {
+                heads: patterns.heads.len(),
+                inner_parts: letters >= 3,
+                pattern: patterns.senses.len() - 1,
+            };
+            patterns.heads.push(parts.heads);
+            for tail in tails {
+                patterns.composed[tail].push(name.clone());
             }
         }
         patterns
     }
 
+    /// The index of the pattern `text`, added with no sense if new.
+    fn pattern(&mut self, index: &mut HashMap<String, usize>, text: &str) -> usize {
+        if let Some(&i) = index.get(text) {
+            return i;
+        }
+        self.texts.push(text.to_string());
+        self.senses.push(Vec::new());
+        index.insert(text.to_string(), self.texts.len() - 1);
+        self.texts.len() - 1
+    }
+
     fn add(&mut self, index: &mut HashMap<String, usize>, text: String, sense: Sense) {
-        let i = *index.entry(text).or_insert_with_key(|text| {
-            self.texts.push(text.clone());
-            self.senses.push(Vec::new());
-            self.texts.len() - 1
-        });
+        let i = self.pattern(index, &text);
         if !self.senses[i].contains(&sense) {
             self.senses[i].push(sense);
         }
     }
 }
 
-/// Every normalized surface of an entity, with its form.
-fn surfaces(entity: &Entity) -> impl Iterator<Item = (String, Form)> + '_ {
-    let names = entity
-        .names()
-        .map(|n| (normalize(n).trim().to_string(), Form::Name));
-    let shorts = entity
-        .short_names
-        .iter()
-        .map(|n| (normalize(n).trim().to_string(), Form::Short));
-    let demonyms = entity
+/// A normalized name of several words split into (head, last word); `None` for a name of one
+/// word, or whose last word is too short to anchor a match (two letters or fewer) or is not all
+/// letters (`ألما-آتا`).
+fn split_name(name: &str) -> Option<(&str, &str)> {
+    let (head, tail) = name.rsplit_once(' ')?;
+    let tail_ok = tail.chars().count() > 2 && tail.chars().all(is_word_char);
+    let head_ok = head.chars().any(is_word_char);
+    (tail_ok && head_ok).then_some((head, tail))
+}
+
+/// Every normalized surface of an entity, with its form and whether it is a standalone short
+/// name: the listed ones, the derived demonym forms, and the generated variants.
+fn surfaces(entity: &Entity) -> impl Iterator<Item = (String, Form, bool)> + '_ {
+    let of_kind = |kind: SurfaceKind| match kind {
+        SurfaceKind::Name => (Form::Name, false),
+        SurfaceKind::ShortName => (Form::Short, false),
+        SurfaceKind::StandaloneShortName => (Form::Short, true),
+    };
+    let listed = entity.variant_sources().map(move |(surface, kind)| {
+        let (form, standalone) = of_kind(kind);
+        (normalize(surface).trim().to_string(), form, standalone)
+    });
+    let generated = entity.generated_variants.iter().map(move |v| {
+        let (form, standalone) = of_kind(v.kind);
+        (v.text.clone(), form, standalone)
+    });
+    let stems = entity
         .demonym_stems
         .iter()
-        .flat_map(|stem| demonym::forms(normalize(stem).trim()))
-        .map(|form| (form, Form::Demonym));
-    names.chain(shorts).chain(demonyms)
+        .flat_map(|stem| demonym::forms(normalize(stem).trim()));
+    let plurals = entity
+        .demonym_plurals
+        .iter()
+        .flat_map(|plural| demonym::plural_forms(normalize(plural).trim()));
+    let demonyms = stems.chain(plurals).map(|f| (f, Form::Demonym, false));
+    listed.chain(generated).chain(demonyms)
 }
 
 /// Which entity types to report.
@@ -213,6 +341,8 @@ pub struct Extractor {
     gazetteer: Gazetteer,
     automaton: AhoCorasick,
     senses: Vec<Vec<Sense>>,
+    composed: Vec<Vec<ComposedName>>,
+    heads: Vec<Vec<String>>,
     stats: BuildStats,
 }
 
@@ -286,6 +416,8 @@ impl Extractor {
             gazetteer,
             automaton,
             senses: patterns.senses,
+            composed: patterns.composed,
+            heads: patterns.heads,
             stats,
         })
     }
@@ -400,17 +532,32 @@ impl Extractor {
             let prefix = prefix_before(haystack, start);
             let pattern = found.pattern().as_usize();
             if self.senses[pattern].iter().any(|s| s.attach.allows(prefix)) {
-                let chars = haystack[start..end]
-                    .iter()
-                    .filter(|&&b| (b as i8) >= -0x40)
-                    .count();
                 candidates.push(Candidate {
                     start,
                     end,
-                    chars,
+                    chars: char_count(&haystack[start..end]),
                     pattern,
                     prefix,
                 });
+            }
+            if prefix == Prefix::WordStart {
+                for name in &self.composed[pattern] {
+                    let heads = &self.heads[name.heads];
+                    if let Some(head_start) = composed_name_start(haystack, start, heads, name)
+                        && normalizer.is_source_boundary(head_start)
+                    {
+                        let prefix = prefix_before(haystack, head_start);
+                        if prefix != Prefix::InsideWord {
+                            candidates.push(Candidate {
+                                start: head_start,
+                                end,
+                                chars: char_count(&haystack[head_start..end]),
+                                pattern: name.pattern,
+                                prefix,
+                            });
+                        }
+                    }
+                }
             }
         }
     }
@@ -424,7 +571,10 @@ impl Extractor {
     /// Drops the candidates that can only be short names of persons the document never names in
     /// full: they would never be reported, and must not hide another candidate.
     fn drop_unanchored_short_names(&self, candidates: &mut Vec<Candidate>) {
-        let only_short = |c: &Candidate| self.allowed_senses(c).all(|s| s.form == Form::Short);
+        let only_short = |c: &Candidate| {
+            self.allowed_senses(c)
+                .all(|s| s.form == Form::Short && !s.standalone)
+        };
         if !candidates.iter().any(only_short) {
             return;
         }
@@ -448,8 +598,21 @@ impl Extractor {
     }
 
     fn resolve_candidate(&self, candidate: &Candidate) -> Resolution {
-        // Full names and demonyms outrank short names; one entity is the common case, and
-        // costs no allocation.
+        // A short name is resolved within the document first (`السوداني` after `محمد شياع
+        // السوداني` is the person, not the demonym); its other senses are the fallback.
+        if self
+            .allowed_senses(candidate)
+            .any(|s| s.form == Form::Short)
+        {
+            return Resolution::Short;
+        }
+        self.resolve_full(candidate)
+    }
+
+    /// Resolves a candidate by its senses other than short names: one entity, several
+    /// (ambiguous), or [`Resolution::Short`] when it has none.
+    fn resolve_full(&self, candidate: &Candidate) -> Resolution {
+        // One entity is the common case, and costs no allocation.
         let mut first: Option<(u32, Form)> = None;
         let mut several = false;
         for sense in self
@@ -492,8 +655,9 @@ impl Extractor {
     }
 
     /// Resolves short names: to the person whose full-name mention most closely precedes; where
-    /// none precedes, to the one named first after; where the document names none, it stays
-    /// unresolved (and is not reported).
+    /// none precedes, to the one named first after; where the document names none, a standalone
+    /// short name stands for its person (or, shared, for all of them: ambiguous), and any other
+    /// stays unresolved (and is not reported).
     fn resolve_short_names(&self, resolved: &mut [(Candidate, Resolution)]) {
         if !resolved.iter().any(|(_, r)| matches!(r, Resolution::Short)) {
             return;
@@ -534,7 +698,25 @@ impl Extractor {
                 .min()
             {
                 resolved[i].1 = Resolution::One(person, Form::Short);
+                continue;
             }
+            let full = self.resolve_full(&resolved[i].0);
+            if !matches!(full, Resolution::Short) {
+                resolved[i].1 = full;
+                continue;
+            }
+            let mut standalone: Vec<u32> = self
+                .allowed_senses(&resolved[i].0)
+                .filter(|s| s.form == Form::Short && s.standalone)
+                .map(|s| s.entity)
+                .collect();
+            standalone.sort_unstable();
+            standalone.dedup();
+            resolved[i].1 = match standalone.as_slice() {
+                [] => Resolution::Short,
+                [person] => Resolution::One(*person, Form::Short),
+                _ => Resolution::Ambiguous(standalone, Form::Short),
+            };
         }
     }
 
@@ -593,6 +775,51 @@ impl Extractor {
         }
         mentions
     }
+}
+
+/// How many characters the UTF-8 bytes hold.
+fn char_count(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|&&b| (b as i8) >= -0x40).count()
+}
+
+/// Where a composed name starts, if one of `heads` stands right before the tail at `tail_start`
+/// or, when the name allows inner parts, with one or two words between them (`head W tail`,
+/// `head W W tail`). An inner word has three letters or more, no article and nothing but
+/// letters: `بوتين قال إن …` never links a head.
+fn composed_name_start(
+    text: &[u8],
+    tail_start: usize,
+    heads: &[String],
+    name: &ComposedName,
+) -> Option<usize> {
+    let max_inner = if name.inner_parts { 2 } else { 0 };
+    let mut at = tail_start; // the start of the word after the head, once found
+    for inner in 0..=max_inner {
+        if at == 0 || text[at - 1] != b' ' {
+            return None;
+        }
+        let head_end = at - 1;
+        if let Some(start) = heads.iter().find_map(|head| {
+            let start = head_end.checked_sub(head.len())?;
+            (&text[start..head_end] == head.as_bytes()).then_some(start)
+        }) {
+            return Some(start);
+        }
+        if inner == max_inner {
+            break;
+        }
+        // Step over one inner word.
+        let mut word_start = head_end;
+        while word_start > 0 && is_word_char(char_before(text, word_start)) {
+            word_start -= char_before(text, word_start).len_utf8();
+        }
+        let word = &text[word_start..head_end];
+        if char_count(word) < 3 || word.starts_with("ال".as_bytes()) {
+            return None;
+        }
+        at = word_start;
+    }
+    None
 }
 
 /// Chooses among overlapping candidates: the longest (in characters) wins; between equal

@@ -89,6 +89,9 @@ pub fn entity(e: &Entity) -> proto::Entity {
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect(),
         demonym_stems: e.demonym_stems.clone(),
+        standalone_short_names: e.standalone_short_names.clone(),
+        demonym_plurals: e.demonym_plurals.clone(),
+        generated_variant_count: u32::try_from(e.generated_variants.len()).unwrap_or(u32::MAX),
     }
 }
 
