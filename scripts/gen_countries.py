@@ -14,9 +14,16 @@ Design: one embedded file per country, built from two inputs kept apart.
   parenthesis ("هونغ كونغ الصينية (منطقة إدارية خاصة)") also gets its plain form as an alias.
   CLDR's other two-letter territory codes that are not ISO 3166-1 (EU, UN, XK, EZ, QO, AC, …)
   are left out, and listed on the console.
-- Curated part: `gazetteers/curated/countries.toml`, written by hand: the variant spellings of the
-  Arabic press, demonym stems, Wikidata ids known for certain, English-name overrides. It lives in
-  a sub-folder, which build.rs does not embed, so no id is defined twice.
+- Wikidata ids: from Natural Earth 1:50m admin-0 countries 5.0.0
+  (`/work/shared/data/countries-natural-earth.tsv`, public domain; its `iso_a2`, or `iso_a2_eh`
+  where `iso_a2` is -99, e.g. France and Norway). A code with several Natural Earth rows (Australia
+  and two of its dependencies) takes the row whose English name is the country's; a code Natural
+  Earth does not cover gets no id unless the curated file gives one. A curated id wins, but where
+  it disagrees with Natural Earth the script stops: one of them is wrong.
+- Curated part: `gazetteers/curated/countries.toml`, written by hand: the variant spellings and
+  official long forms of the Arabic press, demonym stems and broken plurals, Wikidata ids,
+  English-name overrides. It lives in a sub-folder, which build.rs does not embed, so no id is
+  defined twice.
 The script merges both into `gazetteers/countries.generated.toml` (the only embedded country file;
 do not edit it by hand: edit the curated file and rerun), and writes
 `tests/data/countries_cldr.tsv` (code, Arabic CLDR name, English CLDR name), which
@@ -29,6 +36,8 @@ gives a `name_ar` for it, and then says so in the console and in the entity's at
 from __future__ import annotations
 
 import argparse
+import csv
+import os
 import re
 import sys
 import tomllib
@@ -42,8 +51,16 @@ ROOT = Path(__file__).resolve().parent.parent
 CURATED = ROOT / "gazetteers" / "curated" / "countries.toml"
 OUTPUT = ROOT / "gazetteers" / "countries.generated.toml"
 TSV = ROOT / "tests" / "data" / "countries_cldr.tsv"
+# Natural Earth admin-0 countries (public domain): the Wikidata ids. Kept outside the repository,
+# in the shared data folder beside it (../shared/data, as .ci/run finds ../shared/tools); override
+# with ALAM_NATURAL_EARTH_COUNTRIES. Without the file, writing stops (a gazetteer must not silently
+# lose its ids); --check falls back to the ids already in the generated file, and says so.
+NATURAL_EARTH = Path(os.environ.get("ALAM_NATURAL_EARTH_COUNTRIES",
+                                    ROOT.parent / "shared" / "data" / "countries-natural-earth.tsv"))
 
-CURATED_KEYS = {"code", "aliases", "demonym_stems", "wikidata", "name_en", "name_ar", "attributes"}
+CURATED_KEYS = {"code", "aliases", "demonym_stems", "demonym_plurals", "variants", "wikidata",
+                "name_en", "name_ar", "attributes"}
+QID = re.compile(r"^Q[1-9][0-9]*$")
 
 
 def fold(text: str) -> str:
@@ -95,7 +112,45 @@ def load_curated() -> dict[str, dict]:
     return curated
 
 
-def build() -> tuple[str, str, list[str]]:
+def load_natural_earth(en: dict[str, str], check: bool, notes: list[str]) -> dict[str, str]:
+    """ISO alpha-2 code -> Wikidata id, from Natural Earth's admin-0 table."""
+    if not NATURAL_EARTH.exists():
+        if not check:
+            sys.exit(f"{NATURAL_EARTH}: not found (Natural Earth countries with Wikidata ids); "
+                     "set ALAM_NATURAL_EARTH_COUNTRIES")
+        notes.append(f"NOTE: {NATURAL_EARTH} not here: checking against the Wikidata ids "
+                     f"already in {OUTPUT.relative_to(ROOT)}")
+        if not OUTPUT.exists():
+            return {}
+        generated = tomllib.loads(OUTPUT.read_text(encoding="utf-8"))
+        return {e["id"].split(":", 1)[1]: e["wikidata"]
+                for e in generated.get("entity", []) if "wikidata" in e}
+    rows: dict[str, list[dict[str, str]]] = {}
+    with NATURAL_EARTH.open(encoding="utf-8", newline="") as f:
+        for row in csv.DictReader(f, delimiter="\t"):
+            code = row["iso_a2"] if row["iso_a2"] != "-99" else row["iso_a2_eh"]
+            if code == "-99":
+                continue  # Somaliland, Northern Cyprus, Siachen: no ISO code
+            rows.setdefault(code, []).append(row)
+    ids: dict[str, str] = {}
+    for code, found in rows.items():
+        if len(found) > 1:
+            names = {en.get(code, "")}
+            country = pycountry.countries.get(alpha_2=code)
+            if country:
+                names |= {country.name, getattr(country, "common_name", "")}
+            found = [r for r in found if r["name_en"] in names]
+            if len(found) != 1:
+                sys.exit(f"{NATURAL_EARTH}: {code} has several rows and none (or more than one) "
+                         "is named as the country")
+        qid = found[0]["wikidata"].strip()
+        if not QID.match(qid):
+            sys.exit(f"{NATURAL_EARTH}: {code}: bad Wikidata id {qid!r}")
+        ids[code] = qid
+    return ids
+
+
+def build(check: bool = False) -> tuple[str, str, list[str]]:
     notes: list[str] = []
     iso = sorted(c.alpha_2 for c in pycountry.countries)
     if len(iso) != 249:
@@ -112,6 +167,20 @@ def build() -> tuple[str, str, list[str]]:
     stray = sorted(set(curated) - set(iso))
     if stray:
         sys.exit(f"{CURATED}: codes not in ISO 3166-1: {stray}")
+    natural_earth = load_natural_earth(en, check, notes)
+    ne_extra = sorted(set(natural_earth) - set(iso))
+    if ne_extra:
+        notes.append("Natural Earth codes that are not ISO 3166-1, left out: " + ", ".join(ne_extra))
+    for code, entry in sorted(curated.items()):
+        qid = entry.get("wikidata")
+        if qid is not None and not QID.match(qid):
+            sys.exit(f"{CURATED}: {code}: bad Wikidata id {qid!r}")
+        if qid and code in natural_earth and natural_earth[code] != qid:
+            sys.exit(f"{CURATED}: {code}: Wikidata {qid} disagrees with Natural Earth's "
+                     f"{natural_earth[code]}: check both")
+    without_id = [c for c in iso if "wikidata" not in curated.get(c, {}) and c not in natural_earth]
+    notes.append(f"no Wikidata id (neither Natural Earth nor the curated file): {len(without_id)}: "
+                 + ", ".join(without_id))
 
     entities: list[str] = []
     rows: list[str] = []
@@ -160,8 +229,16 @@ def build() -> tuple[str, str, list[str]]:
         stems = cur.get("demonym_stems", [])
         if stems:
             lines.append("demonym_stems = [" + ", ".join(quote(s) for s in stems) + "]")
-        if "wikidata" in cur:
-            lines.append(f"wikidata = {quote(cur['wikidata'])}")
+        plurals = cur.get("demonym_plurals", [])
+        if plurals:
+            lines.append("demonym_plurals = [" + ", ".join(quote(s) for s in plurals) + "]")
+        qid = cur.get("wikidata") or natural_earth.get(code)
+        if qid:
+            lines.append(f"wikidata = {quote(qid)}")
+        if "variants" in cur:
+            if not isinstance(cur["variants"], bool):
+                sys.exit(f"{CURATED}: {code}: variants must be true or false")
+            lines.append(f"variants = {'true' if cur['variants'] else 'false'}")
         if attributes:
             pairs = ", ".join(f"{k} = {quote(v)}" for k, v in sorted(attributes.items()))
             lines.append(f"attributes = {{ {pairs} }}")
@@ -171,7 +248,7 @@ def build() -> tuple[str, str, list[str]]:
     header = (
         f"# GENERATED by scripts/gen_countries.py: do not edit. Edit gazetteers/curated/countries.toml\n"
         f"# and rerun the script.\n"
-        f"source = {quote(f'Generated: ISO 3166-1 alpha-2 codes from pycountry {pycountry.__version__}; Arabic and English names from Unicode CLDR via babel {babel.__version__} (Locale ar/en territories), plain form of parenthesized names as aliases; merged with gazetteers/curated/countries.toml (hand-curated Arabic press spellings, demonym stems, Wikidata ids only where verified).')}\n"
+        f"source = {quote(f'Generated: ISO 3166-1 alpha-2 codes from pycountry {pycountry.__version__}; Arabic and English names from Unicode CLDR via babel {babel.__version__} (Locale ar/en territories; Unicode License), plain form of parenthesized names as aliases; Wikidata ids from Natural Earth 1:50m admin-0 countries 5.0.0 (public domain), matched on iso_a2 or iso_a2_eh; merged with gazetteers/curated/countries.toml (hand-curated Arabic press spellings and official long forms, demonym stems and broken plurals, checked against Arabic news; a curated Wikidata id must agree with Natural Earth).')}\n"
     )
     toml_text = header + "\n" + "\n\n".join(entities) + "\n"
     tsv_text = (
@@ -186,7 +263,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="fail if the files are stale")
     args = parser.parse_args()
-    toml_text, tsv_text, notes = build()
+    toml_text, tsv_text, notes = build(args.check)
     for note in notes:
         print(note, file=sys.stderr)
     if args.check:

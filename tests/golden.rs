@@ -1,6 +1,8 @@
 //! The seed articles against their gold annotations (`tests/golden/`, see its README): every
 //! gold mention exactly (start, end, entity and form) in all three offset encodings, and no other
-//! mention except over `optional` spans. Strict F1 must be 1.000 on every article.
+//! mention except over `optional` spans. Strict F1 must be 1.000 on every article. The gold
+//! annotates the five types its README lists; other types (`region`) are not annotated, and are
+//! left out here as the shared scorer leaves them out.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -36,6 +38,9 @@ impl GoldMention {
         }
     }
 }
+
+/// The types the gold annotates.
+const GOLD_TYPES: [&str; 5] = ["person", "country", "city", "organization", "initiative"];
 
 fn golden_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden")
@@ -114,7 +119,7 @@ fn every_seed_article_matches_its_gold_in_every_encoding() {
         ] {
             let options = ExtractOptions {
                 offsets: encoding,
-                ..Default::default()
+                types: extractor.type_filter(&GOLD_TYPES).unwrap(),
             };
             let mentions = extractor.extract(&text, &options).unwrap();
             let found: Vec<(usize, usize, String, String)> = mentions
