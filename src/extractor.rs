@@ -17,19 +17,102 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::time::{Duration, Instant};
 
-use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+use aho_corasick::automaton::Automaton;
+use aho_corasick::dfa;
+use aho_corasick::nfa::contiguous;
+use aho_corasick::{Anchored, MatchKind, StartKind};
 
 use crate::demonym;
 use crate::error::{Error, ExtractError};
 use crate::gazetteer::{Entity, Gazetteer, SurfaceKind};
 use crate::mention::{Form, Mention};
-use crate::normalize::{Normalizer, char_before, normalize};
+use crate::normalize::{Normalizer, char_at, char_before, normalize};
 use crate::offsets::{OffsetEncoding, to_encoding};
-use crate::words::{Prefix, is_right_edge, is_word_char, prefix_before};
+use crate::words::{PROCLITICS, Prefix, is_right_edge, is_word_char, prefix_before};
 
 /// Above this many patterns the automaton is a contiguous NFA rather than a DFA: a DFA over
 /// hundreds of thousands of aliases costs gigabytes for little gain in speed.
 const DFA_PATTERN_LIMIT: usize = 20_000;
+
+/// The automaton over every pattern, walked anchored: a name starts only at a word start or
+/// right after a proclitic, so extraction walks the trie from those places only, instead of
+/// scanning every byte for matches that the word rules would then throw away.
+enum Trie {
+    Dfa(dfa::DFA),
+    Nfa(contiguous::NFA),
+}
+
+impl Trie {
+    fn build(patterns: &[String]) -> Result<Trie, aho_corasick::BuildError> {
+        Ok(if patterns.len() <= DFA_PATTERN_LIMIT {
+            Trie::Dfa(
+                dfa::DFA::builder()
+                    .match_kind(MatchKind::Standard)
+                    .start_kind(StartKind::Anchored)
+                    .build(patterns)?,
+            )
+        } else {
+            Trie::Nfa(
+                contiguous::NFA::builder()
+                    .match_kind(MatchKind::Standard)
+                    .build(patterns)?,
+            )
+        })
+    }
+
+    fn kind(&self) -> &'static str {
+        match self {
+            Trie::Dfa(_) => "anchored DFA",
+            Trie::Nfa(_) => "contiguous NFA, walked anchored",
+        }
+    }
+
+    fn memory_usage(&self) -> usize {
+        match self {
+            Trie::Dfa(a) => a.memory_usage(),
+            Trie::Nfa(a) => a.memory_usage(),
+        }
+    }
+
+    /// Calls `found(end, pattern)` for every pattern that starts at `start` in `haystack`.
+    fn matches_at(&self, haystack: &[u8], start: usize, found: impl FnMut(usize, usize)) {
+        match self {
+            Trie::Dfa(a) => walk(a, haystack, start, found),
+            Trie::Nfa(a) => walk(a, haystack, start, found),
+        }
+    }
+}
+
+/// Walks `automaton` anchored at `start`, reporting each pattern that ends along the way. A
+/// Standard automaton copies into a state the matches of its suffixes (for unanchored search):
+/// those do not start at `start`, and are skipped.
+fn walk<A: Automaton>(
+    automaton: &A,
+    haystack: &[u8],
+    start: usize,
+    mut found: impl FnMut(usize, usize),
+) {
+    let Ok(mut state) = automaton.start_state(Anchored::Yes) else {
+        return;
+    };
+    for (i, &byte) in haystack[start..].iter().enumerate() {
+        state = automaton.next_state(Anchored::Yes, state, byte);
+        if automaton.is_special(state) {
+            if automaton.is_dead(state) {
+                return;
+            }
+            if automaton.is_match(state) {
+                let end = start + i + 1;
+                for k in 0..automaton.match_len(state) {
+                    let pattern = automaton.match_pattern(state, k);
+                    if end - automaton.pattern_len(pattern) == start {
+                        found(end, pattern.as_usize());
+                    }
+                }
+            }
+        }
+    }
+}
 
 /// Where a surface may stand inside a word.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -339,7 +422,7 @@ pub struct SharedAlias<'a> {
 /// ```
 pub struct Extractor {
     gazetteer: Gazetteer,
-    automaton: AhoCorasick,
+    trie: Trie,
     senses: Vec<Vec<Sense>>,
     composed: Vec<Vec<ComposedName>>,
     heads: Vec<Vec<String>>,
@@ -393,28 +476,16 @@ impl Extractor {
     pub fn new(gazetteer: Gazetteer) -> Result<Extractor, Error> {
         let started = Instant::now();
         let patterns = Patterns::collect(&gazetteer);
-        let kind = if patterns.texts.len() <= DFA_PATTERN_LIMIT {
-            AhoCorasickKind::DFA
-        } else {
-            AhoCorasickKind::ContiguousNFA
-        };
-        let automaton = AhoCorasick::builder()
-            .match_kind(MatchKind::Standard)
-            .kind(Some(kind))
-            .build(&patterns.texts)
-            .map_err(|e| Error::Automaton(e.to_string()))?;
+        let trie = Trie::build(&patterns.texts).map_err(|e| Error::Automaton(e.to_string()))?;
         let stats = BuildStats {
             patterns: patterns.texts.len(),
             build_time: started.elapsed(),
-            automaton_bytes: automaton.memory_usage(),
-            automaton_kind: match kind {
-                AhoCorasickKind::DFA => "DFA",
-                _ => "contiguous NFA",
-            },
+            automaton_bytes: trie.memory_usage(),
+            automaton_kind: trie.kind(),
         };
         Ok(Extractor {
             gazetteer,
-            automaton,
+            trie,
             senses: patterns.senses,
             composed: patterns.composed,
             heads: patterns.heads,
@@ -517,20 +588,49 @@ impl Extractor {
         self.mentions(text, normalizer, resolved, options)
     }
 
-    /// Every match of the automaton that stands as a word under at least one of its senses.
+    /// Every match of the automaton that stands as a word under at least one of its senses: the
+    /// trie is walked from each word start and from after each proclitic, the only places where
+    /// the word rules let a name start.
     fn find_candidates(&self, normalizer: &Normalizer, candidates: &mut Vec<Candidate>) {
         candidates.clear();
         let haystack = normalizer.as_bytes();
-        for found in self.automaton.find_overlapping_iter(haystack) {
-            let (start, end) = (found.start(), found.end());
+        let mut after_word = false;
+        for (at, c) in normalizer.as_str().char_indices() {
+            let word = is_word_char(c);
+            if !after_word {
+                self.candidates_at(normalizer, at, candidates);
+                if word {
+                    for proclitic in PROCLITICS {
+                        let next = at + proclitic.len();
+                        if haystack[at..].starts_with(proclitic.as_bytes())
+                            && next < haystack.len()
+                            && is_word_char(char_at(haystack, next))
+                        {
+                            self.candidates_at(normalizer, next, candidates);
+                        }
+                    }
+                }
+            }
+            after_word = word;
+        }
+    }
+
+    /// The candidates that start at byte `start` of the normalized text.
+    fn candidates_at(
+        &self,
+        normalizer: &Normalizer,
+        start: usize,
+        candidates: &mut Vec<Candidate>,
+    ) {
+        let haystack = normalizer.as_bytes();
+        self.trie.matches_at(haystack, start, |end, pattern| {
             if !normalizer.is_source_boundary(start)
                 || !normalizer.is_source_boundary(end)
                 || !is_right_edge(haystack, end)
             {
-                continue;
+                return;
             }
             let prefix = prefix_before(haystack, start);
-            let pattern = found.pattern().as_usize();
             if self.senses[pattern].iter().any(|s| s.attach.allows(prefix)) {
                 candidates.push(Candidate {
                     start,
@@ -559,7 +659,7 @@ impl Extractor {
                     }
                 }
             }
-        }
+        });
     }
 
     fn allowed_senses(&self, candidate: &Candidate) -> impl Iterator<Item = &Sense> + Clone {
