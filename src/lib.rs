@@ -40,8 +40,9 @@
 //! let types = extractor.type_filter(&["person"])?;
 //! let options = ExtractOptions { types, ..Default::default() };
 //! let mentions = extractor.extract("التقى لي تشيانغ بتوكاييف في بكين", &options)?;
-//! assert_eq!(mentions.len(), 1);
-//! assert_eq!(mentions[0].entity_id(), "person:li-qiang");
+//! let ids: Vec<&str> = mentions.iter().map(|m| m.entity_id()).collect();
+//! // A distinctive surname (توكاييف) is found alone, after its proclitic ب.
+//! assert_eq!(ids, ["person:li-qiang", "person:kassym-jomart-tokayev"]);
 //! assert!(extractor.type_filter(&["planet"]).is_err());
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```

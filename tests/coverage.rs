@@ -532,13 +532,78 @@ fn the_data_says_where_it_comes_from_and_is_large_enough() {
     }
 }
 
-/// Ordinary news prose about weather, sport and the economy names no entity.
+/// The names that ordinary prose does contain, as ordinary words: each one reviewed and kept,
+/// since the name is what the word means in the news far more often (text, entity, the
+/// ordinary sense in tests/data/neutral_prose_ar.txt).
+const HOMOGRAPHS_IN_PROSE: &[(&str, &str, &str)] = &[
+    ("القاهرة", "city:cairo", "القوة القاهرة, force majeure"),
+    ("الأقصر", "city:luxor", "'the shortest'"),
+    ("القطب الشمالي", "region:arctic", "a magnet's north pole"),
+    ("الموصل", "city:mosul", "'the conductor'"),
+    (
+        "الممر الأوسط",
+        "initiative:middle-corridor",
+        "a building's middle corridor",
+    ),
+    ("مسقط", "city:muscat", "مسقط رأسه, 'birthplace'"),
+    ("كابل", "city:kabul", "'a cable'"),
+    (
+        "مالك عقار",
+        "person:malik-agar",
+        "'the owner of a property'",
+    ),
+    ("سوسة", "city:sousse", "'a weevil'"),
+    ("حلب", "city:aleppo", "'he milked'"),
+    ("الجنينة", "city:geneina", "'the little garden'"),
+    ("الحديدة", "city:al-hudaydah", "'the piece of iron'"),
+    ("البحرين", "country:BH", "'the two seas'"),
+    (
+        "اليمن",
+        "country:YE",
+        "اليُمن, 'good fortune' (باليمن والبركة)",
+    ),
+    (
+        "طريق التنمية",
+        "initiative:development-road",
+        "'the path of development'",
+    ),
+    (
+        "الطريق المشرق",
+        "initiative:nurly-zhol",
+        "'the bright path'",
+    ),
+    ("تعز", "city:taizz", "'(it) honours'"),
+    ("الخرطوم", "city:khartoum", "'the hose'"),
+    ("رأس الخيمة", "city:ras-al-khaimah", "'the top of the tent'"),
+    (
+        "الطريق المضيء",
+        "initiative:nurly-zhol",
+        "'the lit road' (the seeds' name of Nurly Zhol)",
+    ),
+];
+
+/// Ordinary news prose (weather, sport, the economy, courts, health, family life …, some 4,500
+/// words) names no entity but the reviewed homographs above: a new alias, short name or
+/// generated variant that fires in it fails here.
 #[test]
 fn ordinary_news_prose_names_nothing() {
     let text = data("tests/data/neutral_prose_ar.txt");
-    assert!(text.chars().count() > 1500, "a few paragraphs");
+    assert!(
+        text.split_whitespace().count() > 4000,
+        "a few thousand words"
+    );
     let mentions = extract(&text);
-    assert!(mentions.is_empty(), "found {}", show(&mentions));
+    let mut found: Vec<(&str, &str)> = mentions.iter().map(|m| (m.text, m.entity_id())).collect();
+    let mut reviewed: Vec<(&str, &str)> = HOMOGRAPHS_IN_PROSE
+        .iter()
+        .map(|&(text, id, why)| {
+            assert!(!why.is_empty());
+            (text, id)
+        })
+        .collect();
+    found.sort_unstable();
+    reviewed.sort_unstable();
+    assert_eq!(found, reviewed, "found {}", show(&mentions));
 }
 
 /// Known homographs: a name that is also an ordinary word is found as the name, since the

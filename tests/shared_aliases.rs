@@ -139,11 +139,6 @@ const REVIEWED: &[(&str, &[&str], &str)] = &[
         "the demonym of either Congo: reported with both candidates, like الكونغو (and every derived form)",
     ),
     (
-        "الملك فيليب",
-        &["person:felipe-vi", "person:philippe-of-belgium"],
-        "Felipe VI and Philippe of Belgium are both written فيليب: reported with both candidates",
-    ),
-    (
         "أوستن",
         &["city:austin", "person:lloyd-austin"],
         "Austin (Texas) and Lloyd Austin's context surname: the person where the document names him in full, else the city",
