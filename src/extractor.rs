@@ -28,7 +28,7 @@ use crate::gazetteer::{Entity, Gazetteer, SurfaceKind};
 use crate::mention::{Form, Mention};
 use crate::normalize::{Normalizer, char_at, char_before, normalize};
 use crate::offsets::{OffsetEncoding, to_encoding};
-use crate::words::{PROCLITICS, Prefix, is_right_edge, is_word_char, prefix_before};
+use crate::words::{Prefix, is_right_edge, is_word_char, prefix_before};
 
 /// Above this many patterns the automaton is a contiguous NFA rather than a DFA: a DFA over
 /// hundreds of thousands of aliases costs gigabytes for little gain in speed.
@@ -595,23 +595,46 @@ impl Extractor {
         candidates.clear();
         let haystack = normalizer.as_bytes();
         let mut after_word = false;
-        for (at, c) in normalizer.as_str().char_indices() {
+        let mut at = 0;
+        while at < haystack.len() {
+            let c = char_at(haystack, at);
             let word = is_word_char(c);
             if !after_word {
                 self.candidates_at(normalizer, at, candidates);
                 if word {
-                    for proclitic in PROCLITICS {
-                        let next = at + proclitic.len();
-                        if haystack[at..].starts_with(proclitic.as_bytes())
-                            && next < haystack.len()
-                            && is_word_char(char_at(haystack, next))
-                        {
-                            self.candidates_at(normalizer, next, candidates);
-                        }
-                    }
+                    self.candidates_after_proclitics(normalizer, at, c, candidates);
                 }
             }
             after_word = word;
+            at += c.len_utf8();
+        }
+    }
+
+    /// The candidates after the proclitics that the word at `at`, whose first letter is
+    /// `first`, may begin with (see [`crate::words::PROCLITICS`]): و or ف, then optionally ب, ل or ك; or one of
+    /// ب, ل, ك alone. A proclitic must leave a letter after it.
+    fn candidates_after_proclitics(
+        &self,
+        normalizer: &Normalizer,
+        at: usize,
+        first: char,
+        candidates: &mut Vec<Candidate>,
+    ) {
+        let haystack = normalizer.as_bytes();
+        let letter_at = |i: usize| (i < haystack.len()).then(|| char_at(haystack, i));
+        if !matches!(first, 'و' | 'ف' | 'ب' | 'ل' | 'ك') {
+            return;
+        }
+        let next = at + first.len_utf8();
+        let Some(second) = letter_at(next).filter(|&c| is_word_char(c)) else {
+            return;
+        };
+        self.candidates_at(normalizer, next, candidates);
+        if matches!(first, 'و' | 'ف') && matches!(second, 'ب' | 'ل' | 'ك') {
+            let after = next + second.len_utf8();
+            if letter_at(after).is_some_and(is_word_char) {
+                self.candidates_at(normalizer, after, candidates);
+            }
         }
     }
 
@@ -899,9 +922,13 @@ fn composed_name_start(
             return None;
         }
         let head_end = at - 1;
+        let before = head_end.checked_sub(1).map(|i| text[i]);
         if let Some(start) = heads.iter().find_map(|head| {
             let start = head_end.checked_sub(head.len())?;
-            (&text[start..head_end] == head.as_bytes()).then_some(start)
+            // The last byte first: most heads differ there, and it spares a comparison call.
+            let same = head.as_bytes().last().copied() == before
+                && &text[start..head_end] == head.as_bytes();
+            same.then_some(start)
         }) {
             return Some(start);
         }

@@ -388,11 +388,12 @@ impl Gazetteer {
                 continue;
             }
             let own = &mut per_entity[i];
+            let mut own_texts: HashSet<String> = HashSet::new();
             for (surface, kind) in entity.variant_sources() {
                 let source = normalize(surface).trim().to_string();
                 for text in variants::generate(&source) {
                     if listed.get(&text).is_some_and(|o| o.contains(&i))
-                        || own.iter().any(|v| v.text == text)
+                        || !own_texts.insert(text.clone())
                     {
                         continue; // the entity lists it, or made it already
                     }
@@ -514,11 +515,12 @@ fn parse_toml(path: &Path, text: &str) -> Result<ParsedToml, GazetteerError> {
             problem: Problem::Syntax(format!("invalid TOML: {}", e.message())),
         }
     })?;
+    let lines = LineIndex::new(text);
     let records = file
         .entity
         .into_iter()
         .map(|r| {
-            let line = line_and_column(text, r.id.span().start).0;
+            let line = lines.line(r.id.span().start);
             let record = Record {
                 id: r.id.into_inner(),
                 name_ar: r.name_ar,
@@ -555,6 +557,22 @@ fn parse_jsonl(path: &Path, text: &str) -> Result<Parsed, GazetteerError> {
         records.push((i + 1, record));
     }
     Ok(records)
+}
+
+/// The start of every line of a text, to turn byte offsets into line numbers in logarithmic
+/// time (a file of many entities would otherwise be rescanned once per entity).
+struct LineIndex(Vec<usize>);
+
+impl LineIndex {
+    fn new(text: &str) -> LineIndex {
+        let starts = std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1));
+        LineIndex(starts.collect())
+    }
+
+    /// The line (from 1) of byte `byte`.
+    fn line(&self, byte: usize) -> usize {
+        self.0.partition_point(|&start| start <= byte)
+    }
 }
 
 fn line_and_column(text: &str, byte: usize) -> (usize, usize) {
@@ -798,6 +816,19 @@ mod tests {
             }
         );
         assert_eq!(error.file, PathBuf::from("b.toml"));
+    }
+
+    #[test]
+    fn line_numbers_from_the_index_agree_with_a_rescan() {
+        let text = "a\nbc\n\nd";
+        let index = LineIndex::new(text);
+        for byte in 0..=text.len() {
+            assert_eq!(
+                index.line(byte),
+                line_and_column(text, byte).0,
+                "byte {byte}"
+            );
+        }
     }
 
     #[test]

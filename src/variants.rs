@@ -20,6 +20,8 @@
 /// the automaton small without losing the common spellings.
 pub const MAX_PER_SURFACE: usize = 16;
 
+use std::collections::HashSet;
+
 /// Words of Arabic origin that occur inside names and are spelled one way (normalized).
 const ARABIC_WORDS: &[&str] = &[
     "عبد",
@@ -141,10 +143,8 @@ pub fn generate(surface: &str) -> Vec<String> {
     // (variant, whether a vowel was left out on the way)
     let mut level: Vec<(String, bool)> = vec![(surface.to_string(), false)];
     let mut found: Vec<String> = Vec::new();
-    let seen = |candidate: &str, found: &[String]| {
-        candidate == surface || candidate.is_empty() || found.iter().any(|f| f == candidate)
-    };
-    for step in 0..MAX_STEPS {
+    let mut seen: HashSet<String> = HashSet::from([surface.to_string(), String::new()]);
+    'steps: for step in 0..MAX_STEPS {
         let mut next: Vec<(String, bool)> = Vec::new();
         for (s, dropped) in &level {
             let mut made: Vec<(String, bool)> = Vec::new();
@@ -158,13 +158,17 @@ pub fn generate(surface: &str) -> Vec<String> {
                 made.extend(vowel_drops(s).into_iter().map(|v| (v, true)));
             }
             for (v, d) in made {
-                if !seen(&v, &found) {
+                if seen.insert(v.clone()) {
                     found.push(v.clone());
+                    // The cap keeps the first ones made: the rest need not be made at all.
+                    if found.len() == MAX_PER_SURFACE {
+                        break 'steps;
+                    }
                     next.push((v, d));
                 }
             }
         }
-        if found.len() >= MAX_PER_SURFACE || next.is_empty() {
+        if next.is_empty() {
             break;
         }
         level = next;
