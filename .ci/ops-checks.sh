@@ -231,4 +231,12 @@ for failure in failures:
     print("FAIL", failure)
 sys.exit(1 if failures else 0)
 PY
+echo "== the custom-gazetteers ConfigMap holds every default gazetteer file"
+overlay=deploy/kubernetes/overlays/custom-gazetteers/kustomization.yaml
+for file in gazetteers/*.toml gazetteers/*.jsonl; do
+    [ -e "$file" ] || continue
+    name=$(basename "$file")
+    grep -q -- "- $name=../../../../gazetteers/$name" "$overlay" \
+        || { echo "FAIL $overlay does not list $name"; exit 1; }
+done
 echo "== ops checks passed"
