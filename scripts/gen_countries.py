@@ -47,6 +47,8 @@ import babel
 import pycountry
 from babel import Locale
 
+from gazetteer_text import fold, quote
+
 ROOT = Path(__file__).resolve().parent.parent
 CURATED = ROOT / "gazetteers" / "curated" / "countries.toml"
 OUTPUT = ROOT / "gazetteers" / "countries.generated.toml"
@@ -61,30 +63,6 @@ NATURAL_EARTH = Path(os.environ.get("ALAM_NATURAL_EARTH_COUNTRIES",
 CURATED_KEYS = {"code", "aliases", "demonym_stems", "demonym_plurals", "variants", "wikidata",
                 "name_en", "name_ar", "attributes"}
 QID = re.compile(r"^Q[1-9][0-9]*$")
-
-
-def fold(text: str) -> str:
-    """The engine's normalization, enough to spot duplicate spellings (see src/normalize.rs)."""
-    text = re.sub("[\u064b-\u065f\u0670\u06d6-\u06ed\u0640]", "", text)
-    text = text.translate(str.maketrans("أإآٱىةکیېۍ", "اااايهكييي"))
-    text = re.sub(r"[\u2010-\u2015\u2212\ufe58\ufe63\uff0d]", "-", text)
-    return re.sub(r"\s+", " ", text).strip()
-
-
-def quote(s: str) -> str:
-    """A TOML basic string."""
-    out = ['"']
-    for ch in s:
-        if ch == '"':
-            out.append('\\"')
-        elif ch == "\\":
-            out.append("\\\\")
-        elif ord(ch) < 0x20 or ch == "\x7f":
-            out.append(f"\\u{ord(ch):04x}")
-        else:
-            out.append(ch)
-    out.append('"')
-    return "".join(out)
 
 
 def plain_form(name: str) -> str | None:

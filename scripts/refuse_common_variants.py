@@ -34,6 +34,8 @@ from importlib.metadata import version
 
 import wordfreq
 
+from gazetteer_text import quote
+
 ROOT = Path(__file__).resolve().parent.parent
 FILE_NAME = "refused-variants.generated.toml"
 # Zipf 3 is once per million words: a word that common is an ordinary word, or a spelling of a
@@ -73,8 +75,6 @@ def common_changed_word(source: str, variant: str) -> tuple[str, float] | None:
     return max(scored, key=lambda s: s[1]) if scored else None
 
 
-def quote(s: str) -> str:
-    return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def render(refused: dict[str, tuple[str, str, float]]) -> str:

@@ -22,7 +22,6 @@ use aho_corasick::dfa;
 use aho_corasick::nfa::contiguous;
 use aho_corasick::{Anchored, MatchKind, StartKind};
 
-use crate::demonym;
 use crate::error::{Error, ExtractError};
 use crate::gazetteer::{Entity, Gazetteer, SurfaceKind};
 use crate::mention::{Form, Mention};
@@ -339,15 +338,7 @@ fn surfaces(entity: &Entity) -> impl Iterator<Item = (String, Form, bool)> + '_ 
         let (form, standalone) = of_kind(v.kind);
         (v.text.clone(), form, standalone)
     });
-    let stems = entity
-        .demonym_stems
-        .iter()
-        .flat_map(|stem| demonym::forms(normalize(stem).trim()));
-    let plurals = entity
-        .demonym_plurals
-        .iter()
-        .flat_map(|plural| demonym::plural_forms(normalize(plural).trim()));
-    let demonyms = stems.chain(plurals).map(|f| (f, Form::Demonym, false));
+    let demonyms = entity.demonym_forms().map(|f| (f, Form::Demonym, false));
     listed.chain(generated).chain(demonyms)
 }
 

@@ -99,6 +99,20 @@ impl Entity {
             + self.demonym_plurals.len()
     }
 
+    /// Every form of the entity's demonyms, normalized: those derived from its stems and its
+    /// broken plurals with and without the article.
+    pub fn demonym_forms(&self) -> impl Iterator<Item = String> + '_ {
+        let stems = self
+            .demonym_stems
+            .iter()
+            .flat_map(|s| demonym::forms(normalize(s).trim()));
+        let plurals = self
+            .demonym_plurals
+            .iter()
+            .flat_map(|p| demonym::plural_forms(normalize(p).trim()));
+        stems.chain(plurals)
+    }
+
     /// Every listed surface that variants are made from, with its kind.
     pub fn variant_sources(&self) -> impl Iterator<Item = (&str, SurfaceKind)> {
         let names = self.names().map(|n| (n, SurfaceKind::Name));
@@ -360,19 +374,10 @@ impl Gazetteer {
         // Every listed surface, normalized, with the entities that list it.
         let mut listed: HashMap<String, Vec<usize>> = HashMap::new();
         for (i, entity) in self.entities.iter().enumerate() {
-            let stems = entity
-                .demonym_stems
-                .iter()
-                .flat_map(|s| demonym::forms(normalize(s).trim()));
-            let plurals = entity
-                .demonym_plurals
-                .iter()
-                .flat_map(|p| demonym::plural_forms(normalize(p).trim()));
             let surfaces = entity
                 .variant_sources()
                 .map(|(s, _)| normalize(s).trim().to_string())
-                .chain(stems)
-                .chain(plurals);
+                .chain(entity.demonym_forms());
             for surface in surfaces {
                 let owners = listed.entry(surface).or_default();
                 if !owners.contains(&i) {

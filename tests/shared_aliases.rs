@@ -286,12 +286,7 @@ fn listed_surfaces(extractor: &Extractor) -> BTreeSet<String> {
         for (surface, _) in entity.variant_sources() {
             listed.insert(normalize(surface).trim().to_string());
         }
-        for stem in &entity.demonym_stems {
-            listed.extend(alam::demonym::forms(normalize(stem).trim()));
-        }
-        for plural in &entity.demonym_plurals {
-            listed.extend(alam::demonym::plural_forms(normalize(plural).trim()));
-        }
+        listed.extend(entity.demonym_forms());
     }
     listed
 }
