@@ -193,7 +193,11 @@ const REVIEWED: &[(&str, &[&str], &str)] = &[
     ),
     (
         "رودريغيز",
-        &["person:bruno-rodriguez-parrilla", "person:delcy-rodriguez"],
+        &[
+            "person:bruno-rodriguez-parrilla",
+            "person:delcy-rodriguez",
+            "person:miguel-angel-rodriguez-mackay",
+        ],
         SURNAME,
     ),
     (
