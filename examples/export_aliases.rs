@@ -6,14 +6,14 @@
 //! `form` is `name` (name_ar and aliases), `short` (short names) or `demonym` (the 16 derived
 //! forms of each demonym stem), `raw` the surface as a person would write it (for demonyms: the
 //! stem with the written endings, ة for the feminine) and `normalized` the surface after
-//! `alam::normalize` (what the engine's automaton holds). With `--jsonl`: the gazetteer's
+//! `alam_engine::normalize` (what the engine's automaton holds). With `--jsonl`: the gazetteer's
 //! entities as JSON Lines, loadable with `--gazetteers`.
 
 use std::io::{self, BufWriter, Write};
 
-use alam::Gazetteer;
+use alam_engine::Gazetteer;
 
-/// The written endings of a demonym, in the order of `alam::demonym::forms` (which builds them
+/// The written endings of a demonym, in the order of `alam_engine::demonym::forms` (which builds them
 /// on normalized text, where ة is ه).
 const RAW_ENDINGS: [&str; 8] = ["", "ة", "ون", "ين", "ات", "ان", "تان", "تين"];
 
@@ -41,13 +41,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             )
         };
         for name in entity.names() {
-            row("name", name, &alam::normalize(name))?;
+            row("name", name, &alam_engine::normalize(name))?;
         }
         for short in &entity.short_names {
-            row("short", short, &alam::normalize(short))?;
+            row("short", short, &alam_engine::normalize(short))?;
         }
         for stem in &entity.demonym_stems {
-            let normalized = alam::demonym::forms(&alam::normalize(stem));
+            let normalized = alam_engine::demonym::forms(&alam_engine::normalize(stem));
             let raw = RAW_ENDINGS
                 .iter()
                 .flat_map(|ending| [format!("{stem}{ending}"), format!("ال{stem}{ending}")]);

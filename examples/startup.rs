@@ -6,18 +6,10 @@
 //!
 //! `cargo run --release --example startup -- PATH/TO/alam [serve flags…]`
 
-#[cfg(feature = "server")]
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     imp::main()
 }
 
-#[cfg(not(feature = "server"))]
-fn main() {
-    eprintln!("this example needs the `server` feature (on by default)");
-    std::process::exit(2);
-}
-
-#[cfg(feature = "server")]
 mod imp {
     use std::io::{BufRead, BufReader};
     use std::process::{Command, Stdio};

@@ -7,7 +7,7 @@
 
 use std::time::Instant;
 
-use alam::{ExtractOptions, Extractor, Gazetteer};
+use alam_engine::{ExtractOptions, Extractor, Gazetteer};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();

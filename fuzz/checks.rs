@@ -6,7 +6,7 @@
 
 use std::path::PathBuf;
 
-use alam::{ExtractOptions, Extractor, Gazetteer, OffsetEncoding};
+use alam_engine::{ExtractOptions, Extractor, Gazetteer, OffsetEncoding};
 
 /// Extraction on arbitrary text with an arbitrary gazetteer: never a panic, and every mention's
 /// span is exact, sorted and disjoint in all three offset encodings.

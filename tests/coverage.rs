@@ -9,8 +9,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::sync::OnceLock;
 
-use alam::words::is_word_char;
-use alam::{Entity, ExtractOptions, Extractor, Form, Mention, normalize};
+use alam_engine::words::is_word_char;
+use alam_engine::{Entity, ExtractOptions, Extractor, Form, Mention, normalize};
 use serde::Deserialize;
 
 fn extractor() -> &'static Extractor {
@@ -344,7 +344,7 @@ fn every_demonym_form_is_found_with_its_country() {
     let mut checked = 0;
     for entity in extractor().gazetteer().entities() {
         for stem in &entity.demonym_stems {
-            for form in alam::demonym::forms(normalize(stem).trim()) {
+            for form in alam_engine::demonym::forms(normalize(stem).trim()) {
                 // A form that is also a name of the same entity (جيبوتي) is reported as a name.
                 let as_name = entity.names().any(|n| normalize(n).trim() == form);
                 let expected = if as_name { Form::Name } else { Form::Demonym };

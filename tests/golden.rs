@@ -9,7 +9,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use alam::{ExtractOptions, Extractor, OffsetEncoding};
+use alam_engine::{ExtractOptions, Extractor, OffsetEncoding};
 use serde::Deserialize;
 
 #[derive(Deserialize)]

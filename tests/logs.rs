@@ -2,7 +2,7 @@
 //! its request id (the caller's `x-request-id`, else a generated one, returned in the response
 //! either way), method, gRPC status and latency.
 
-#![cfg(all(feature = "server", unix))]
+#![cfg(unix)]
 
 mod common;
 

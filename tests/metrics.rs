@@ -2,8 +2,6 @@
 //! exposition format, not grepped) shows exactly those calls, by method and gRPC code, with the
 //! bytes and mentions extracted and the gazetteer's sizes as GetInfo reports them.
 
-#![cfg(feature = "server")]
-
 mod common;
 
 use std::collections::BTreeMap;

@@ -7,8 +7,6 @@
 //! server waits for the end of a unary request's body), so no test depends on timing. Every
 //! server runs in the test's runtime on `127.0.0.1:0` and is stopped at the end.
 
-#![cfg(feature = "server")]
-
 mod common;
 
 use std::time::Duration;

@@ -7,7 +7,7 @@ mod checks;
 
 use std::sync::OnceLock;
 
-use alam::{ExtractOptions, Extractor, OffsetEncoding};
+use alam_engine::{ExtractOptions, Extractor, OffsetEncoding};
 use proptest::prelude::*;
 
 fn extractor() -> &'static Extractor {

@@ -3,7 +3,7 @@
 //! Extract in a loop; no call fails, the answers switch to the new data, and a broken update
 //! leaves the old data serving with the error in GetInfo. SIGHUP on the real binary reloads too.
 
-#![cfg(all(feature = "server", unix))]
+#![cfg(unix)]
 
 mod common;
 
@@ -13,10 +13,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use alam::Extractor;
 use alam::proto::entity_extractor_client::EntityExtractorClient;
 use alam::proto::{ExtractRequest, GetInfoRequest, GetInfoResponse};
 use alam::server::{LoadError, Ops, ReloadConfig};
+use alam_engine::Extractor;
 use tonic::transport::Channel;
 
 use common::{InProcessServer, ServerProcess, test_config};
@@ -120,8 +120,11 @@ async fn a_watched_directory_reloads_under_load_without_failing_a_call() {
         ..Ops::default()
     };
     let gazetteers = dir.0.clone();
-    let load =
-        async move { Ok::<_, LoadError>(Extractor::new(alam::Gazetteer::load_dir(gazetteers)?)?) };
+    let load = async move {
+        Ok::<_, LoadError>(Extractor::new(alam_engine::Gazetteer::load_dir(
+            gazetteers,
+        )?)?)
+    };
     let server = InProcessServer::start_with_ops(test_config(), ops, load).await;
     let addr = server.addr.to_string();
 

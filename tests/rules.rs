@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
-use alam::{ExtractOptions, Extractor, Gazetteer, OffsetEncoding};
+use alam_engine::{ExtractOptions, Extractor, Gazetteer, OffsetEncoding};
 
 fn extractor() -> &'static Extractor {
     static EXTRACTOR: OnceLock<Extractor> = OnceLock::new();
@@ -162,7 +162,7 @@ fn normalization() {
 #[test]
 fn proclitics() {
     let mut cases = Vec::new();
-    let texts: Vec<(String, &str)> = alam::words::PROCLITICS
+    let texts: Vec<(String, &str)> = alam_engine::words::PROCLITICS
         .iter()
         .map(|p| (format!("{p}كازاخستان"), *p))
         .collect();

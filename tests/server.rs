@@ -2,20 +2,18 @@
 //! `serve_with_listener`, no process), called with the generated tonic clients. The signal and
 //! drain path, which needs a process, is in `server_shutdown.rs`.
 
-#![cfg(feature = "server")]
-
 mod common;
 
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use alam::Extractor;
 use alam::proto::entity_extractor_client::EntityExtractorClient;
 use alam::proto::{
     ExtractBatchRequest, ExtractRequest, Form, GetEntityRequest, GetInfoRequest,
     ListEntitiesRequest, OffsetEncoding,
 };
 use alam::server::{LoadError, ServeConfig, ServeError};
+use alam_engine::Extractor;
 use serde::Deserialize;
 use tokio::sync::oneshot;
 use tonic::Code;

@@ -1,7 +1,7 @@
 //! SIGTERM on the real `alam serve` process: health turns NOT_SERVING, calls in flight finish
 //! (a stream keeps being answered through the drain and the shutdown), and the process exits 0.
 
-#![cfg(all(feature = "server", unix))]
+#![cfg(unix)]
 
 mod common;
 

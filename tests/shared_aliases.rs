@@ -4,7 +4,7 @@
 
 use std::collections::BTreeSet;
 
-use alam::{Extractor, normalize};
+use alam_engine::{Extractor, normalize};
 
 /// A surname several persons carry.
 const SURNAME: &str =
@@ -327,7 +327,7 @@ fn the_shared_aliases_are_exactly_the_reviewed_ones() {
             ids.sort();
             let alias = normalize(alias).trim().to_string();
             let forms = if stems.contains(&alias) {
-                alam::demonym::forms(&alias)
+                alam_engine::demonym::forms(&alias)
             } else {
                 vec![alias]
             };

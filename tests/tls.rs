@@ -3,8 +3,6 @@
 //! presenting a certificate signed by that CA does; plaintext, an untrusted server certificate,
 //! no client certificate and a client certificate from another CA are all refused.
 
-#![cfg(feature = "server")]
-
 mod common;
 
 use std::path::PathBuf;

@@ -1,11 +1,11 @@
-//! Engine types to the messages of the contract (`alam.v1`), and back for the offset encoding.
+//! ExtractorSlot types to the messages of the contract (`alam.v1`), and back for the offset encoding.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use super::loaded::ReloadStatus;
+use super::slot::ReloadStatus;
 use super::status::CallError;
 use crate::proto;
-use crate::{Entity, Extractor, Form, Mention, OffsetEncoding, entity_counts};
+use alam_engine::{Entity, Extractor, Form, Mention, OffsetEncoding, entity_counts};
 
 /// The engine's encoding for a request's `offset_encoding`; unset means code points.
 pub fn offset_encoding(value: i32) -> Result<OffsetEncoding, CallError> {

@@ -4,11 +4,11 @@
 use std::sync::Arc;
 
 use super::convert;
-use super::loaded::Loaded;
 use super::offload;
+use super::slot::LoadedExtractor;
 use super::status::CallError;
-use crate::ExtractOptions;
 use crate::proto::{ExtractRequest, ExtractResponse};
+use alam_engine::ExtractOptions;
 
 /// The limits a caller's requests must keep.
 #[derive(Clone, Copy, Debug)]
@@ -34,7 +34,7 @@ impl Limits {
 
 /// Answers one request (on the calling thread).
 pub fn extract(
-    loaded: &Loaded,
+    loaded: &LoadedExtractor,
     limits: &Limits,
     request: ExtractRequest,
 ) -> Result<ExtractResponse, CallError> {
@@ -44,11 +44,11 @@ pub fn extract(
         offsets: convert::offset_encoding(request.offset_encoding)?,
         types: extractor
             .type_filter(&request.types)
-            .map_err(CallError::Engine)?,
+            .map_err(CallError::ExtractorSlot)?,
     };
     let mentions = extractor
         .extract(&request.text, &options)
-        .map_err(CallError::Engine)?;
+        .map_err(CallError::ExtractorSlot)?;
     Ok(convert::extract_response(
         request.document_id,
         &mentions,
@@ -58,7 +58,7 @@ pub fn extract(
 
 /// Answers one request, off the reactor when its text is large.
 pub async fn extract_offloaded(
-    loaded: Arc<Loaded>,
+    loaded: Arc<LoadedExtractor>,
     limits: Limits,
     request: ExtractRequest,
 ) -> Result<ExtractResponse, CallError> {
@@ -73,7 +73,7 @@ pub async fn extract_offloaded(
 /// Answers a batch in order, off the reactor when its texts are large in all; the first failed
 /// request fails the batch, named by its index.
 pub async fn extract_batch(
-    loaded: Arc<Loaded>,
+    loaded: Arc<LoadedExtractor>,
     limits: Limits,
     requests: Vec<ExtractRequest>,
 ) -> Result<Vec<ExtractResponse>, CallError> {

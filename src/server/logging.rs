@@ -17,13 +17,27 @@ use super::metrics::{Method, Metrics};
 use super::status::CallError;
 
 /// How log lines look.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum LogFormat {
     /// Human-readable lines.
     #[default]
     Text,
     /// One JSON object a line, for log collectors.
     Json,
+}
+
+impl LogFormat {
+    /// The names `--log-format` takes, in the order of the variants.
+    pub const NAMES: [&'static str; 2] = ["text", "json"];
+
+    /// The format of a name of [`LogFormat::NAMES`].
+    pub fn from_name(name: &str) -> Option<LogFormat> {
+        match name {
+            "text" => Some(LogFormat::Text),
+            "json" => Some(LogFormat::Json),
+            _ => None,
+        }
+    }
 }
 
 /// Installs the global subscriber; a second call (tests) leaves the first in place.

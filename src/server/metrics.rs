@@ -19,8 +19,8 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tonic::Code;
 
-use super::loaded::Engine;
 use super::logging::code_name;
+use super::slot::ExtractorSlot;
 use crate::proto::entity_extractor_server::SERVICE_NAME;
 
 /// The methods of `alam.v1.EntityExtractor`, each with its own counters.
@@ -171,11 +171,11 @@ impl Metrics {
         counter.fetch_add(1, Ordering::Relaxed);
     }
 
-    /// The exposition text: every metric, with the gazetteer gauges of `engine`.
-    pub fn render(&self, engine: &Engine) -> String {
+    /// The exposition text: every metric, with the gazetteer gauges of `slot`.
+    pub fn render(&self, slot: &ExtractorSlot) -> String {
         let mut out = String::with_capacity(16 * 1024);
         self.render_grpc(&mut out);
-        self.render_alam(&mut out, engine);
+        self.render_alam(&mut out, slot);
         out
     }
 
@@ -267,7 +267,7 @@ impl Metrics {
         }
     }
 
-    fn render_alam(&self, out: &mut String, engine: &Engine) {
+    fn render_alam(&self, out: &mut String, slot: &ExtractorSlot) {
         let per_method =
             |out: &mut String, name: &str, help: &str, read: &dyn Fn(&MethodMetrics) -> u64| {
                 header(out, name, "counter", help);
@@ -311,10 +311,10 @@ impl Metrics {
             "gauge",
             "1 when the last reload failed (the previous gazetteers still serve), else 0.",
         );
-        let failing = u8::from(engine.reload_status().last_error.is_some());
+        let failing = u8::from(slot.reload_status().last_error.is_some());
         let _ = writeln!(out, "alam_gazetteer_reload_failing {failing}");
 
-        if let Some(loaded) = engine.current() {
+        if let Some(loaded) = slot.current() {
             let extractor = &loaded.extractor;
             let gazetteer = extractor.gazetteer();
             header(
@@ -435,7 +435,7 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Answers `GET /metrics` on `listener` until the task is dropped; anything else is 404 (405
 /// for another method on `/metrics`). One request per connection.
-pub async fn serve(listener: TcpListener, metrics: Arc<Metrics>, engine: Arc<Engine>) {
+pub async fn serve(listener: TcpListener, metrics: Arc<Metrics>, slot: Arc<ExtractorSlot>) {
     loop {
         let stream = match listener.accept().await {
             Ok((stream, _)) => stream,
@@ -446,16 +446,20 @@ pub async fn serve(listener: TcpListener, metrics: Arc<Metrics>, engine: Arc<Eng
                 continue;
             }
         };
-        let (metrics, engine) = (metrics.clone(), engine.clone());
+        let (metrics, slot) = (metrics.clone(), slot.clone());
         tokio::spawn(async move {
-            if let Err(e) = answer(stream, &metrics, &engine).await {
+            if let Err(e) = answer(stream, &metrics, &slot).await {
                 tracing::debug!("metrics endpoint: {e}");
             }
         });
     }
 }
 
-async fn answer(mut stream: TcpStream, metrics: &Metrics, engine: &Engine) -> std::io::Result<()> {
+async fn answer(
+    mut stream: TcpStream,
+    metrics: &Metrics,
+    slot: &ExtractorSlot,
+) -> std::io::Result<()> {
     let mut request = Vec::with_capacity(1024);
     let read = async {
         let mut chunk = [0u8; 1024];
@@ -480,7 +484,7 @@ async fn answer(mut stream: TcpStream, metrics: &Metrics, engine: &Engine) -> st
         ("GET", "/metrics") => (
             "200 OK",
             "text/plain; version=0.0.4; charset=utf-8",
-            metrics.render(engine),
+            metrics.render(slot),
         ),
         (_, "/metrics") => (
             "405 Method Not Allowed",
@@ -520,7 +524,7 @@ mod tests {
                 1,
             );
         }
-        let text = metrics.render(&Engine::new());
+        let text = metrics.render(&ExtractorSlot::new());
         let line = |prefix: &str| {
             text.lines()
                 .find(|l| l.starts_with(prefix))

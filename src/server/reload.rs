@@ -16,9 +16,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use super::loaded::{EngineSlot, Loaded};
 use super::metrics::Metrics;
-use crate::{Extractor, Gazetteer};
+use super::slot::{ExtractorSlot, LoadedExtractor};
+use alam_engine::{Extractor, GazetteerSource};
 
 /// Where reloads read the gazetteers, and whether to watch the directory.
 #[derive(Clone, Debug)]
@@ -29,20 +29,20 @@ pub struct ReloadConfig {
     pub watch_interval: Option<Duration>,
 }
 
-/// Rebuilds the engine from the gazetteer directory; one reload at a time.
+/// Rebuilds the extractor from the gazetteer directory; one reload at a time.
 pub struct Reloader {
     dir: PathBuf,
-    engine: EngineSlot,
+    slot: Arc<ExtractorSlot>,
     metrics: Arc<Metrics>,
     one_at_a_time: tokio::sync::Mutex<()>,
 }
 
 impl Reloader {
-    /// A reloader of `engine` from `dir`.
-    pub fn new(dir: PathBuf, engine: EngineSlot, metrics: Arc<Metrics>) -> Reloader {
+    /// A reloader of `slot` from `dir`.
+    pub fn new(dir: PathBuf, slot: Arc<ExtractorSlot>, metrics: Arc<Metrics>) -> Reloader {
         Reloader {
             dir,
-            engine,
+            slot,
             metrics,
             one_at_a_time: tokio::sync::Mutex::new(()),
         }
@@ -52,16 +52,18 @@ impl Reloader {
     /// serves every call that starts from now on; on failure the old one keeps serving.
     pub async fn reload(&self, cause: &str) -> Result<(), String> {
         let _one_at_a_time = self.one_at_a_time.lock().await;
-        let dir = self.dir.clone();
-        let built = tokio::task::spawn_blocking(move || build(&dir))
-            .await
-            .unwrap_or_else(|e| Err(format!("the reload task failed: {e}")));
+        let source = GazetteerSource::Dir(self.dir.clone());
+        let built = tokio::task::spawn_blocking(move || {
+            Extractor::load(&source).map_err(|e| e.to_string())
+        })
+        .await
+        .unwrap_or_else(|e| Err(format!("the reload task failed: {e}")));
         let at = SystemTime::now();
         match built {
             Ok(extractor) => {
                 let version = extractor.gazetteer().version().to_string();
                 let previous = self
-                    .engine
+                    .slot
                     .current()
                     .map(|loaded| loaded.extractor.gazetteer().version().to_string());
                 if previous.as_deref() == Some(version.as_str()) {
@@ -75,12 +77,12 @@ impl Reloader {
                         patterns = extractor.stats().patterns,
                         "gazetteers reloaded"
                     );
-                    self.engine.install(Loaded {
+                    self.slot.install(LoadedExtractor {
                         extractor,
                         loaded_at: at,
                     });
                 }
-                self.engine.record_reload(at, None);
+                self.slot.record_reload(at, None);
                 self.metrics.reload_finished(true);
                 Ok(())
             }
@@ -90,25 +92,12 @@ impl Reloader {
                     error,
                     "gazetteer reload failed; the previous gazetteers keep serving"
                 );
-                self.engine.record_reload(at, Some(error.clone()));
+                self.slot.record_reload(at, Some(error.clone()));
                 self.metrics.reload_finished(false);
                 Err(error)
             }
         }
     }
-}
-
-/// Loads and checks the gazetteers of `dir`, and builds their extractor.
-fn build(dir: &Path) -> Result<Extractor, String> {
-    let gazetteer = Gazetteer::load_dir(dir).map_err(|e| e.to_string())?;
-    // An empty directory is a mount gone wrong far more often than an intent to find nothing.
-    if gazetteer.entities().is_empty() {
-        return Err(format!(
-            "{} has no entities (no *.toml or *.jsonl file with an entity)",
-            dir.display()
-        ));
-    }
-    Extractor::new(gazetteer).map_err(|e| e.to_string())
 }
 
 /// What the watcher compares: each visible entry's name, size, modification time and inode
@@ -175,7 +164,7 @@ pub async fn watch(reloader: Arc<Reloader>, interval: Duration, baseline: Finger
 /// Reloads on every SIGHUP; without a gazetteer directory, logs that there is nothing to
 /// reload. Runs until the task is dropped.
 #[cfg(unix)]
-pub async fn on_sighup(reloader: Option<Arc<Reloader>>, engine: EngineSlot) {
+pub async fn on_sighup(reloader: Option<Arc<Reloader>>, slot: Arc<ExtractorSlot>) {
     use tokio::signal::unix::{SignalKind, signal};
     let mut hangups = match signal(SignalKind::hangup()) {
         Ok(hangups) => hangups,
@@ -190,7 +179,7 @@ pub async fn on_sighup(reloader: Option<Arc<Reloader>>, engine: EngineSlot) {
                 "SIGHUP: the gazetteers are the embedded ones; nothing to reload \
                  (reloading needs --gazetteers DIR)"
             ),
-            Some(_) if engine.current().is_none() => {
+            Some(_) if slot.current().is_none() => {
                 tracing::info!("SIGHUP: the gazetteers are still loading; ignored")
             }
             Some(reloader) => {

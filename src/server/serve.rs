@@ -16,12 +16,12 @@ use tonic::transport::ServerTlsConfig;
 
 use super::extraction::Limits;
 use super::health;
-use super::loaded::{Engine, EngineSlot, Loaded};
 use super::metrics::{self, Metrics};
 use super::reload::{self, ReloadConfig, Reloader};
 use super::service::EntityExtractorService;
-use crate::Extractor;
+use super::slot::{ExtractorSlot, LoadedExtractor};
 use crate::proto::entity_extractor_server::EntityExtractorServer;
+use alam_engine::Extractor;
 
 /// What the server needs besides its listener and its gazetteers.
 #[derive(Clone, Debug)]
@@ -170,17 +170,17 @@ where
     let (reporter, health_service) = tonic_health::server::health_reporter();
     health::loading(&reporter).await;
 
-    let engine: EngineSlot = Arc::new(Engine::new());
+    let slot: Arc<ExtractorSlot> = Arc::new(ExtractorSlot::new());
     let metrics = Arc::new(Metrics::new());
     let mut side_tasks = SideTasks(Vec::new());
     if let Some(listener) = ops.metrics_listener {
-        let serving = metrics::serve(listener, metrics.clone(), engine.clone());
+        let serving = metrics::serve(listener, metrics.clone(), slot.clone());
         side_tasks.0.push(tokio::spawn(serving));
     }
     let reloader = ops.reload.as_ref().map(|reload| {
         Arc::new(Reloader::new(
             reload.dir.clone(),
-            engine.clone(),
+            slot.clone(),
             metrics.clone(),
         ))
     });
@@ -194,7 +194,7 @@ where
     };
     #[cfg(unix)]
     if ops.reload_on_sighup {
-        let hangups = reload::on_sighup(reloader.clone(), engine.clone());
+        let hangups = reload::on_sighup(reloader.clone(), slot.clone());
         side_tasks.0.push(tokio::spawn(hangups));
     }
 
@@ -203,7 +203,7 @@ where
         max_batch: config.max_batch,
     };
     let service = EntityExtractorService::new(
-        engine.clone(),
+        slot.clone(),
         metrics.clone(),
         limits,
         config.request_timeout,
@@ -262,7 +262,7 @@ where
                     patterns = stats.patterns,
                     "gazetteers loaded; serving"
                 );
-                engine.install(Loaded { extractor, loaded_at: SystemTime::now() });
+                slot.install(LoadedExtractor { extractor, loaded_at: SystemTime::now() });
                 health::ready(&reporter).await;
                 if let (
                     Some(reloader),

@@ -13,10 +13,10 @@ use tonic::{Code, Request, Response, Status, Streaming};
 
 use super::convert;
 use super::extraction::{self, Limits};
-use super::loaded::{EngineSlot, Loaded};
 use super::logging::{CallLog, REQUEST_ID_HEADER};
 use super::metrics::{Method, Metrics};
 use super::paging;
+use super::slot::{ExtractorSlot, LoadedExtractor};
 use super::status::CallError;
 use crate::proto::entity_extractor_server::EntityExtractor;
 use crate::proto::{
@@ -27,32 +27,32 @@ use crate::proto::{
 /// How many answers of a stream may wait for a slow reader before the server stops reading.
 const STREAM_BUFFER: usize = 16;
 
-/// The service: the engine slot, the metrics and the limits every call keeps.
+/// The service: the extractor slot, the metrics and the limits every call keeps.
 pub struct EntityExtractorService {
-    engine: EngineSlot,
+    slot: Arc<ExtractorSlot>,
     metrics: Arc<Metrics>,
     limits: Limits,
     request_timeout: Option<Duration>,
 }
 
 impl EntityExtractorService {
-    /// A service answering from `engine` once it is filled.
+    /// A service answering from `slot` once it is filled.
     pub fn new(
-        engine: EngineSlot,
+        slot: Arc<ExtractorSlot>,
         metrics: Arc<Metrics>,
         limits: Limits,
         request_timeout: Option<Duration>,
     ) -> EntityExtractorService {
         EntityExtractorService {
-            engine,
+            slot,
             metrics,
             limits,
             request_timeout,
         }
     }
 
-    fn loaded(&self) -> Result<Arc<Loaded>, CallError> {
-        self.engine.current().ok_or(CallError::NotReady)
+    fn loaded(&self) -> Result<Arc<LoadedExtractor>, CallError> {
+        self.slot.current().ok_or(CallError::NotReady)
     }
 
     fn start<T>(&self, method: Method, request: &Request<T>) -> CallLog {
@@ -227,9 +227,9 @@ impl EntityExtractor for EntityExtractorService {
                 // Only for its error, which lists the valid types.
                 extractor
                     .type_filter(&[wanted])
-                    .map_err(CallError::Engine)?;
+                    .map_err(CallError::ExtractorSlot)?;
             }
-            let matching: Vec<&crate::Entity> = extractor
+            let matching: Vec<&alam_engine::Entity> = extractor
                 .gazetteer()
                 .entities()
                 .iter()
@@ -259,7 +259,7 @@ impl EntityExtractor for EntityExtractorService {
             convert::info(
                 &loaded.extractor,
                 loaded.loaded_at,
-                &self.engine.reload_status(),
+                &self.slot.reload_status(),
             )
         });
         answer(log, result, |_| 0)

@@ -124,7 +124,6 @@ impl Drop for ServerProcess {
 
 /// A server run in this process on `127.0.0.1:0`: drained by [`InProcessServer::stop`], aborted
 /// on drop.
-#[cfg(feature = "server")]
 pub struct InProcessServer {
     /// Where it serves gRPC.
     pub addr: std::net::SocketAddr,
@@ -133,13 +132,11 @@ pub struct InProcessServer {
 }
 
 /// The default gazetteers, as a server's loader.
-#[cfg(feature = "server")]
-pub async fn embedded() -> Result<alam::Extractor, alam::server::LoadError> {
-    Ok(alam::Extractor::embedded()?)
+pub async fn embedded() -> Result<alam_engine::Extractor, alam::server::LoadError> {
+    Ok(alam_engine::Extractor::embedded()?)
 }
 
 /// The default configuration with no drain delay, so that tests stop at once.
-#[cfg(feature = "server")]
 pub fn test_config() -> alam::server::ServeConfig {
     alam::server::ServeConfig {
         drain_delay: Duration::ZERO,
@@ -147,7 +144,6 @@ pub fn test_config() -> alam::server::ServeConfig {
     }
 }
 
-#[cfg(feature = "server")]
 impl InProcessServer {
     /// Serves the default gazetteers with `config`.
     pub async fn start(config: alam::server::ServeConfig) -> InProcessServer {
@@ -157,7 +153,9 @@ impl InProcessServer {
     /// Serves what `load` builds, with `config`.
     pub async fn start_loading(
         config: alam::server::ServeConfig,
-        load: impl Future<Output = Result<alam::Extractor, alam::server::LoadError>> + Send + 'static,
+        load: impl Future<Output = Result<alam_engine::Extractor, alam::server::LoadError>>
+        + Send
+        + 'static,
     ) -> InProcessServer {
         InProcessServer::start_with_ops(config, alam::server::Ops::default(), load).await
     }
@@ -166,7 +164,9 @@ impl InProcessServer {
     pub async fn start_with_ops(
         config: alam::server::ServeConfig,
         ops: alam::server::Ops,
-        load: impl Future<Output = Result<alam::Extractor, alam::server::LoadError>> + Send + 'static,
+        load: impl Future<Output = Result<alam_engine::Extractor, alam::server::LoadError>>
+        + Send
+        + 'static,
     ) -> InProcessServer {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
@@ -223,7 +223,6 @@ impl InProcessServer {
     }
 }
 
-#[cfg(feature = "server")]
 impl Drop for InProcessServer {
     fn drop(&mut self) {
         self.task.abort();

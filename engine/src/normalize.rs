@@ -102,8 +102,8 @@ fn is_attached(c: char) -> bool {
 /// Normalizes `text` for matching, with no map back: used for aliases.
 ///
 /// ```
-/// assert_eq!(alam::normalize("الصِّينيّة"), "الصينيه");
-/// assert_eq!(alam::normalize("أستانة"), "استانه");
+/// assert_eq!(alam_engine::normalize("الصِّينيّة"), "الصينيه");
+/// assert_eq!(alam_engine::normalize("أستانة"), "استانه");
 /// ```
 pub fn normalize(text: &str) -> String {
     let mut normalizer = Normalizer::default();

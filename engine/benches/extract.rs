@@ -10,16 +10,16 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
-use alam::normalize::Normalizer;
-use alam::{ExtractOptions, Extractor, Gazetteer};
+use alam_engine::normalize::Normalizer;
+use alam_engine::{ExtractOptions, Extractor, Gazetteer};
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 
 const SEEDS: [&str; 5] = [
-    include_str!("../tests/golden/000_597212ab044ab659.txt"),
-    include_str!("../tests/golden/001_ccf74e76c30f8cfa.txt"),
-    include_str!("../tests/golden/002_fefb1096909d5d87.txt"),
-    include_str!("../tests/golden/003_aba6a47032132dcb.txt"),
-    include_str!("../tests/golden/004_b6cc04d3cf09271e.txt"),
+    include_str!("../../tests/golden/000_597212ab044ab659.txt"),
+    include_str!("../../tests/golden/001_ccf74e76c30f8cfa.txt"),
+    include_str!("../../tests/golden/002_fefb1096909d5d87.txt"),
+    include_str!("../../tests/golden/003_aba6a47032132dcb.txt"),
+    include_str!("../../tests/golden/004_b6cc04d3cf09271e.txt"),
 ];
 
 /// The corpus size: large enough to leave the caches, small enough for quick samples.
@@ -95,7 +95,7 @@ fn generated_gazetteer(aliases: usize) -> String {
 fn large_extractor(aliases: usize) -> Extractor {
     // The default gazetteer files, so that the corpus still has its real mentions, and the
     // generated entities.
-    let dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/gazetteers"));
+    let dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../gazetteers"));
     let mut files: Vec<(PathBuf, String)> = std::fs::read_dir(&dir)
         .expect("gazetteers/")
         .map(|entry| entry.expect("a directory entry").path())
@@ -175,7 +175,7 @@ fn benches(c: &mut Criterion) {
         .gazetteer()
         .entities()
         .iter()
-        .flat_map(|e| e.names().map(alam::normalize))
+        .flat_map(|e| e.names().map(alam_engine::normalize))
         .collect();
     let raw = AhoCorasick::builder()
         .match_kind(MatchKind::Standard)

@@ -14,7 +14,7 @@
 //! a spelling nobody writes costs only a pattern; what must never happen is a variant that is an
 //! ordinary word. So the gazetteer drops every variant listed in a `refused_variants` list
 //! (made from a word-frequency list of Arabic by `scripts/refuse_common_variants.py`), and every
-//! variant that is another entity's name (see [`crate::gazetteer`]).
+//! variant that is another entity's name (see [`crate::Gazetteer::refused_variants`]).
 
 /// The most variants one surface yields: the first rules are the most productive, so a cap keeps
 /// the automaton small without losing the common spellings.
@@ -131,7 +131,7 @@ const LONG_VOWELS: [char; 3] = ['ا', 'و', 'ي'];
 /// into `ميرضيايف`); at most one vowel is left out.
 ///
 /// ```
-/// let variants = alam::variants::generate("قاسم جومارت توكاييف");
+/// let variants = alam_engine::variants::generate("قاسم جومارت توكاييف");
 /// assert!(variants.contains(&"قاسم جومارت توكايف".to_string()));
 /// assert!(variants.contains(&"قاسم جومارت توقاييف".to_string()));
 /// assert!(variants.contains(&"قاسم جومرت توكاييف".to_string()));

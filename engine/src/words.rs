@@ -33,7 +33,7 @@ pub const PROCLITICS: [&str; 11] = ["و", "ف", "ب", "ل", "ك", "وب", "ول"
 
 /// What stands before a candidate inside its word.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Prefix {
+pub(crate) enum Prefix {
     /// The candidate starts a word.
     WordStart,
     /// The candidate follows a proclitic of `len` bytes (normalized); `ends_in_lam` tells
@@ -44,12 +44,12 @@ pub enum Prefix {
 }
 
 /// Whether byte `end` of the normalized text `text` is a word edge on the right.
-pub fn is_right_edge(text: &[u8], end: usize) -> bool {
+pub(crate) fn is_right_edge(text: &[u8], end: usize) -> bool {
     end == text.len() || !is_word_char(char_at(text, end))
 }
 
 /// What stands before byte `start` of the normalized text `text`, inside the same word.
-pub fn prefix_before(text: &[u8], start: usize) -> Prefix {
+pub(crate) fn prefix_before(text: &[u8], start: usize) -> Prefix {
     // Walk back over at most three word characters: a proclitic has one or two.
     let mut word_start = start;
     let mut letters = 0;

@@ -40,6 +40,7 @@
 //! the binary.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::fmt;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -243,11 +244,46 @@ struct TomlFile {
     entity: Vec<Record<toml::Spanned<String>>>,
 }
 
+/// Where gazetteers come from: the defaults compiled in, or a directory of `*.toml` and
+/// `*.jsonl` files.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum GazetteerSource {
+    /// The default gazetteers, compiled in.
+    Embedded,
+    /// Every `*.toml` and `*.jsonl` file of a directory.
+    Dir(PathBuf),
+}
+
+impl GazetteerSource {
+    /// The source a `--gazetteers` option names: its directory, or the embedded defaults when
+    /// it is absent.
+    pub fn from_option(dir: Option<PathBuf>) -> GazetteerSource {
+        dir.map_or(GazetteerSource::Embedded, GazetteerSource::Dir)
+    }
+}
+
+impl fmt::Display for GazetteerSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            GazetteerSource::Embedded => f.write_str("the embedded gazetteers"),
+            GazetteerSource::Dir(dir) => write!(f, "{}", dir.display()),
+        }
+    }
+}
+
 impl Gazetteer {
+    /// Loads the gazetteers of `source`.
+    pub fn load(source: &GazetteerSource) -> Result<Gazetteer, GazetteerError> {
+        match source {
+            GazetteerSource::Embedded => Gazetteer::embedded(),
+            GazetteerSource::Dir(dir) => Gazetteer::load_dir(dir),
+        }
+    }
+
     /// The default gazetteers, compiled into the binary.
     ///
     /// ```
-    /// let gazetteer = alam::Gazetteer::embedded().unwrap();
+    /// let gazetteer = alam_engine::Gazetteer::embedded().unwrap();
     /// assert_eq!(gazetteer.get("country:KZ").unwrap().name_en, "Kazakhstan");
     /// ```
     pub fn embedded() -> Result<Gazetteer, GazetteerError> {

@@ -1,17 +1,17 @@
-//! The engine the service answers from: empty while the gazetteers load (calls answer
-//! UNAVAILABLE), then the current [`Loaded`], which a reload replaces atomically. A call takes
-//! its own `Arc` of the engine when it starts, so a call in flight finishes on the engine it
-//! started with, however many reloads happen meanwhile.
+//! The slot the service takes its extractor from: empty while the gazetteers load (calls answer
+//! UNAVAILABLE), then the current [`LoadedExtractor`], which a reload replaces atomically. A
+//! call takes its own `Arc` of the extractor when it starts, so a call in flight finishes on
+//! the extractor it started with, however many reloads happen meanwhile.
 
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::SystemTime;
 
 use arc_swap::ArcSwapOption;
 
-use crate::Extractor;
+use alam_engine::Extractor;
 
-/// The loaded engine.
-pub struct Loaded {
+/// An extractor and when its gazetteers were loaded.
+pub struct LoadedExtractor {
     /// The extractor, built once and shared by every call.
     pub extractor: Extractor,
     /// When the gazetteers finished loading.
@@ -27,29 +27,27 @@ pub struct ReloadStatus {
     pub last_error: Option<String>,
 }
 
-/// Where the service finds the engine: swapped as a whole on reload, read without a lock.
+/// Where the service finds the extractor: swapped as a whole on reload, read without a lock;
+/// shared by the service, the reloader and the metrics endpoint.
 #[derive(Default)]
-pub struct Engine {
-    current: ArcSwapOption<Loaded>,
+pub struct ExtractorSlot {
+    current: ArcSwapOption<LoadedExtractor>,
     reload_status: Mutex<ReloadStatus>,
 }
 
-/// The engine, shared by the service, the reloader and the metrics endpoint.
-pub type EngineSlot = Arc<Engine>;
-
-impl Engine {
-    /// An engine with nothing loaded yet.
-    pub fn new() -> Engine {
-        Engine::default()
+impl ExtractorSlot {
+    /// A slot with nothing loaded yet.
+    pub fn new() -> ExtractorSlot {
+        ExtractorSlot::default()
     }
 
-    /// The current engine, if the gazetteers are loaded.
-    pub fn current(&self) -> Option<Arc<Loaded>> {
+    /// The current extractor, if the gazetteers are loaded.
+    pub fn current(&self) -> Option<Arc<LoadedExtractor>> {
         self.current.load_full()
     }
 
-    /// Makes `loaded` the engine of every call that starts from now on.
-    pub fn install(&self, loaded: Loaded) {
+    /// Makes `loaded` the extractor of every call that starts from now on.
+    pub fn install(&self, loaded: LoadedExtractor) {
         self.current.store(Some(Arc::new(loaded)));
     }
 

@@ -18,12 +18,12 @@ const ENDINGS: [&str; 8] = ["", "ه", "ون", "ين", "ات", "ان", "تان", 
 /// `الجنوب افريقيه`).
 ///
 /// ```
-/// let forms = alam::demonym::forms("صيني");
+/// let forms = alam_engine::demonym::forms("صيني");
 /// assert!(forms.contains(&"الصينيه".to_string()));
 /// assert!(forms.contains(&"صينيين".to_string()));
-/// let forms = alam::demonym::forms("كوري جنوبي");
+/// let forms = alam_engine::demonym::forms("كوري جنوبي");
 /// assert!(forms.contains(&"الكوريون الجنوبيون".to_string()));
-/// let forms = alam::demonym::forms("جنوب افريقي");
+/// let forms = alam_engine::demonym::forms("جنوب افريقي");
 /// assert!(forms.contains(&"الجنوب افريقيه".to_string()));
 /// ```
 pub fn forms(stem: &str) -> Vec<String> {
@@ -56,7 +56,7 @@ pub fn forms(stem: &str) -> Vec<String> {
 /// The forms of a broken plural (`روس`): as it is, and with the article.
 ///
 /// ```
-/// assert_eq!(alam::demonym::plural_forms("روس"), ["روس", "الروس"]);
+/// assert_eq!(alam_engine::demonym::plural_forms("روس"), ["روس", "الروس"]);
 /// ```
 pub fn plural_forms(plural: &str) -> [String; 2] {
     [plural.to_string(), format!("ال{plural}")]

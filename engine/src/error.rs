@@ -4,21 +4,35 @@
 //! person who wrote the gazetteer or the request can fix it without reading the code.
 
 use std::fmt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+
+use crate::gazetteer::GazetteerSource;
 
 /// Where in a gazetteer file a problem lies.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Location {
     /// The file as a whole.
     File,
-    /// A line (1-based), with a column when known.
-    Line { line: usize, column: Option<usize> },
-    /// An entity, by its id, and the line where it starts.
-    Entity { id: String, line: usize },
+    /// A line of the file.
+    Line {
+        /// The line, from 1.
+        line: usize,
+        /// The column, from 1, when known.
+        column: Option<usize>,
+    },
+    /// An entity of the file.
+    Entity {
+        /// The entity's id.
+        id: String,
+        /// The line where the entity starts, from 1.
+        line: usize,
+    },
 }
 
 /// What is wrong with a gazetteer.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Problem {
     /// The file or directory could not be read.
     Io(String),
@@ -31,16 +45,37 @@ pub enum Problem {
     /// An id that is not of the form `<type>:<key>`.
     BadId(String),
     /// An id defined twice.
-    DuplicateId { first: String },
+    DuplicateId {
+        /// Where it was first defined (`file:line`).
+        first: String,
+    },
     /// A required name is empty.
-    EmptyName { field: &'static str },
+    EmptyName {
+        /// The field, such as `name_ar`.
+        field: &'static str,
+    },
     /// An alias, short name or demonym stem that is empty.
-    EmptyAlias { field: &'static str, index: usize },
+    EmptyAlias {
+        /// The list, such as `aliases`.
+        field: &'static str,
+        /// Its place in the list, from 0.
+        index: usize,
+    },
     /// An alias that normalization reduces to nothing or to white space (only diacritics, say).
-    NormalizesToNothing { field: &'static str, alias: String },
+    NormalizesToNothing {
+        /// The list, such as `aliases`.
+        field: &'static str,
+        /// The alias as written.
+        alias: String,
+    },
     /// An alias with no letter at all (only digits or punctuation), which would match as a word
     /// almost anywhere.
-    NoLetter { field: &'static str, alias: String },
+    NoLetter {
+        /// The list, such as `aliases`.
+        field: &'static str,
+        /// The alias as written.
+        alias: String,
+    },
     /// A demonym stem that does not end in the nisba ي, from which the forms are derived.
     BadDemonymStem(String),
     /// A Wikidata id that is not `Q` followed by digits.
@@ -49,15 +84,30 @@ pub enum Problem {
     ShortNameInBothLists(String),
 }
 
-/// A gazetteer that failed to load: the file, where in it, and the problem.
+/// A gazetteer that failed to load: the file, where in it, and the problem. Its `Display` says
+/// all three, as `file:line: problem`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct GazetteerError {
+    pub(crate) file: PathBuf,
+    pub(crate) location: Location,
+    pub(crate) problem: Problem,
+}
+
+impl GazetteerError {
     /// The file (or directory) at fault.
-    pub file: PathBuf,
+    pub fn file(&self) -> &Path {
+        &self.file
+    }
+
     /// Where in the file.
-    pub location: Location,
+    pub fn location(&self) -> &Location {
+        &self.location
+    }
+
     /// What is wrong.
-    pub problem: Problem,
+    pub fn problem(&self) -> &Problem {
+        &self.problem
+    }
 }
 
 impl fmt::Display for GazetteerError {
@@ -120,11 +170,22 @@ impl std::error::Error for GazetteerError {}
 
 /// A request the engine cannot serve, through the caller's fault.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ExtractError {
     /// A type filter names a type the gazetteers do not have.
-    UnknownType { given: String, valid: Vec<String> },
+    UnknownType {
+        /// The type asked for.
+        given: String,
+        /// The types the gazetteers have, sorted.
+        valid: Vec<String>,
+    },
     /// The text is too long for the engine's 32-bit offsets.
-    TextTooLong { len: usize, max: usize },
+    TextTooLong {
+        /// The text's length, in UTF-8 bytes.
+        len: usize,
+        /// The longest text the engine takes, in UTF-8 bytes.
+        max: usize,
+    },
 }
 
 impl fmt::Display for ExtractError {
@@ -148,19 +209,29 @@ impl std::error::Error for ExtractError {}
 
 /// An extractor that could not be built: its gazetteer did not load, or the automaton could not
 /// be compiled (too large for the automaton's limits).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
+#[non_exhaustive]
 pub enum Error {
     /// The gazetteer did not load.
     Gazetteer(GazetteerError),
-    /// The automaton could not be built.
-    Automaton(String),
+    /// The gazetteers hold no entity: an extractor would find nothing, which is never meant.
+    NoEntities {
+        /// Where the gazetteers came from.
+        source: GazetteerSource,
+    },
+    /// The automaton could not be built (its patterns exceed aho-corasick's limits).
+    Automaton(aho_corasick::BuildError),
 }
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::Gazetteer(e) => write!(f, "gazetteer: {e}"),
-            Error::Automaton(message) => write!(f, "cannot build the automaton: {message}"),
+            Error::NoEntities { source } => write!(
+                f,
+                "{source}: no entities (no *.toml or *.jsonl file holds one)"
+            ),
+            Error::Automaton(e) => write!(f, "cannot build the automaton: {e}"),
         }
     }
 }
@@ -169,7 +240,8 @@ impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Error::Gazetteer(e) => Some(e),
-            Error::Automaton(_) => None,
+            Error::NoEntities { .. } => None,
+            Error::Automaton(e) => Some(e),
         }
     }
 }

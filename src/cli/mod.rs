@@ -1,4 +1,7 @@
-//! The command line: `alam extract`, `alam check` and `alam serve`, thin layers on the engine.
+//! The command line: `alam extract`, `alam check` and `alam serve` (in `serve.rs`), thin layers
+//! on the engine and the service.
+
+mod serve;
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, BufWriter, Read, Write};
@@ -8,7 +11,9 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use serde::{Deserialize, Serialize};
 
-use alam::{ExtractOptions, Extractor, Form, Gazetteer, Mention, OffsetEncoding, Refusal};
+use alam_engine::{
+    ExtractOptions, Extractor, Form, GazetteerSource, Mention, OffsetEncoding, Refusal,
+};
 
 /// Finds the officials, countries, cities, organizations and initiatives named in Arabic text.
 #[derive(Parser, Debug)]
@@ -26,8 +31,7 @@ enum Command {
     /// aliases.
     Check(CheckArgs),
     /// Run the gRPC service.
-    #[cfg(feature = "server")]
-    Serve(alam::server::ServeArgs),
+    Serve(serve::ServeArgs),
 }
 
 #[derive(clap::Args, Debug)]
@@ -71,8 +75,7 @@ pub fn run() -> ExitCode {
     let result = match cli.command {
         Command::Extract(args) => extract(args),
         Command::Check(args) => check(args),
-        #[cfg(feature = "server")]
-        Command::Serve(args) => return alam::server::run(args),
+        Command::Serve(args) => return serve::run(args),
     };
     match result {
         Ok(code) => code,
@@ -103,12 +106,8 @@ impl From<io::Error> for Failure {
 }
 
 fn load(args: &GazetteerArgs) -> Result<Extractor, Failure> {
-    let gazetteer = match &args.gazetteers {
-        Some(dir) => Gazetteer::load_dir(dir),
-        None => Gazetteer::embedded(),
-    }
-    .map_err(|e| Failure::Message(e.to_string()))?;
-    Extractor::new(gazetteer).map_err(|e| Failure::Message(e.to_string()))
+    let source = GazetteerSource::from_option(args.gazetteers.clone());
+    Extractor::load(&source).map_err(|e| Failure::Message(e.to_string()))
 }
 
 /// One mention as JSON, with the field names of the proto's JSON mapping.

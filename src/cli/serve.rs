@@ -1,0 +1,408 @@
+//! `alam serve`: its flags (each also an `ALAM_…` environment variable, its default taken from
+//! [`ServeConfig::default`] so that there is one source of truth), and the process around the
+//! server: the runtime, the listeners, the signals, the exit code.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::str::FromStr;
+use std::time::Duration;
+
+use clap::builder::TypedValueParser as _;
+
+use alam::server::{
+    LoadError, LogFormat, Ops, ReloadConfig, ServeConfig, TlsFiles, default_max_message_bytes,
+    init_logging, serve_with_ops, shutdown_signal,
+};
+use alam_engine::{Extractor, GazetteerSource};
+
+/// The server's defaults: the one source of the flags' defaults.
+fn defaults() -> ServeConfig {
+    ServeConfig::default()
+}
+
+/// The flags of `alam serve`; each one can also be set by its `ALAM_…` environment variable.
+#[derive(clap::Args, Debug, Clone)]
+pub struct ServeArgs {
+    /// The address to listen on; port 0 picks a free port (printed on start).
+    #[arg(
+        long,
+        value_name = "HOST:PORT",
+        env = "ALAM_ADDR",
+        default_value = "0.0.0.0:50051"
+    )]
+    addr: SocketAddr,
+    /// Load the gazetteers from this directory (*.toml, *.jsonl) instead of the embedded ones.
+    #[arg(long, value_name = "DIR", env = "ALAM_GAZETTEERS")]
+    gazetteers: Option<PathBuf>,
+    /// The longest text of a request, in bytes (suffixes KiB, MiB accepted).
+    #[arg(long, value_name = "BYTES", env = "ALAM_MAX_TEXT_BYTES", default_value_t = Bytes(defaults().max_text_bytes))]
+    max_text_bytes: Bytes,
+    /// The most requests in one ExtractBatch call.
+    #[arg(long, value_name = "N", env = "ALAM_MAX_BATCH", default_value_t = defaults().max_batch)]
+    max_batch: usize,
+    /// The largest gRPC message received or sent, in bytes [default: max-text-bytes + 64KiB].
+    #[arg(long, value_name = "BYTES", env = "ALAM_MAX_MESSAGE_BYTES")]
+    max_message_bytes: Option<Bytes>,
+    /// How long one call (one request of a stream) may take; 0 for no limit.
+    #[arg(long, value_name = "DURATION", env = "ALAM_REQUEST_TIMEOUT", default_value_t = Span::or_zero(defaults().request_timeout))]
+    request_timeout: Span,
+    /// The most calls in flight per connection; more fail at once with RESOURCE_EXHAUSTED;
+    /// 0 for no limit.
+    #[arg(
+        long,
+        value_name = "N",
+        env = "ALAM_CONCURRENCY_LIMIT",
+        default_value_t = defaults().concurrency_limit.unwrap_or(0)
+    )]
+    concurrency_limit: usize,
+    /// On SIGTERM/SIGINT, how long to report NOT_SERVING while still answering, before
+    /// refusing new calls.
+    #[arg(long, value_name = "DURATION", env = "ALAM_DRAIN_DELAY", default_value_t = Span(defaults().drain_delay))]
+    drain_delay: Span,
+    /// After the drain delay, how long calls in flight may take to finish.
+    #[arg(long, value_name = "DURATION", env = "ALAM_SHUTDOWN_TIMEOUT", default_value_t = Span(defaults().shutdown_timeout))]
+    shutdown_timeout: Span,
+    /// How log lines look (the level comes from RUST_LOG, info by default).
+    #[arg(
+        long,
+        value_name = "FORMAT",
+        env = "ALAM_LOG_FORMAT",
+        default_value = "text",
+        value_parser = clap::builder::PossibleValuesParser::new(LogFormat::NAMES)
+            .map(|name: String| LogFormat::from_name(&name).unwrap_or_default())
+    )]
+    log_format: LogFormat,
+    /// Reload the gazetteers when their directory changes (needs --gazetteers); SIGHUP reloads
+    /// them either way.
+    #[arg(long, env = "ALAM_WATCH", requires = "gazetteers")]
+    watch: bool,
+    /// How often --watch looks at the gazetteer directory.
+    #[arg(long, value_name = "DURATION", env = "ALAM_WATCH_INTERVAL", default_value = "2s", value_parser = parse_interval)]
+    watch_interval: Duration,
+    /// Where to serve Prometheus metrics (GET /metrics); "off" for nowhere.
+    #[arg(long, value_name = "HOST:PORT|off", env = "ALAM_METRICS_ADDR", default_value = "0.0.0.0:9090", value_parser = parse_metrics_addr)]
+    metrics_addr: MetricsAddr,
+    /// Serve TLS with this certificate chain (PEM); needs --tls-key.
+    #[arg(long, value_name = "FILE", env = "ALAM_TLS_CERT", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// The private key of --tls-cert (PEM).
+    #[arg(long, value_name = "FILE", env = "ALAM_TLS_KEY", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    /// Require client certificates signed by this CA (PEM): mutual TLS; needs --tls-cert.
+    #[arg(
+        long,
+        value_name = "FILE",
+        env = "ALAM_TLS_CLIENT_CA",
+        requires = "tls_cert"
+    )]
+    tls_client_ca: Option<PathBuf>,
+}
+
+/// Where to serve metrics, or nowhere.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct MetricsAddr(Option<SocketAddr>);
+
+/// A size flag: a number of bytes, optionally with `KiB`, `MiB` or `GiB`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Bytes(usize);
+
+impl FromStr for Bytes {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Bytes, String> {
+        parse_bytes(text).map(Bytes)
+    }
+}
+
+impl fmt::Display for Bytes {
+    /// The largest unit that divides the size exactly, as the flag is written (`1MiB`).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let units = [("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)];
+        match units
+            .iter()
+            .find(|(_, size)| self.0 >= *size && self.0.is_multiple_of(*size))
+        {
+            Some((unit, size)) => write!(f, "{}{unit}", self.0 / size),
+            None => write!(f, "{}", self.0),
+        }
+    }
+}
+
+/// A duration flag: a number with a unit (`ms`, `s`, `m`, `h`); `0` for none.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Span(Duration);
+
+impl Span {
+    /// A limit that may be absent, absent written as 0.
+    fn or_zero(limit: Option<Duration>) -> Span {
+        Span(limit.unwrap_or(Duration::ZERO))
+    }
+
+    /// The limit, absent when 0.
+    fn nonzero(self) -> Option<Duration> {
+        (!self.0.is_zero()).then_some(self.0)
+    }
+}
+
+impl FromStr for Span {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Span, String> {
+        parse_duration(text).map(Span)
+    }
+}
+
+impl fmt::Display for Span {
+    /// Whole seconds as `30s`, anything finer in milliseconds, as the flag is written.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let millis = self.0.as_millis();
+        match millis {
+            0 => f.write_str("0"),
+            m if m.is_multiple_of(1000) => write!(f, "{}s", m / 1000),
+            m => write!(f, "{m}ms"),
+        }
+    }
+}
+
+impl ServeArgs {
+    /// The server's configuration from the flags.
+    fn config(&self) -> ServeConfig {
+        let max_text_bytes = self.max_text_bytes.0;
+        ServeConfig {
+            max_text_bytes,
+            max_batch: self.max_batch,
+            max_message_bytes: self
+                .max_message_bytes
+                .map_or_else(|| default_max_message_bytes(max_text_bytes), |b| b.0),
+            request_timeout: self.request_timeout.nonzero(),
+            concurrency_limit: (self.concurrency_limit > 0).then_some(self.concurrency_limit),
+            drain_delay: self.drain_delay.0,
+            shutdown_timeout: self.shutdown_timeout.0,
+        }
+    }
+
+    /// The TLS files, when TLS is asked for.
+    fn tls_files(&self) -> Option<TlsFiles> {
+        Some(TlsFiles {
+            cert: self.tls_cert.clone()?,
+            key: self.tls_key.clone()?,
+            client_ca: self.tls_client_ca.clone(),
+        })
+    }
+
+    /// Where reloads read the gazetteers, when they come from a directory.
+    fn reload_config(&self) -> Option<ReloadConfig> {
+        Some(ReloadConfig {
+            dir: self.gazetteers.clone()?,
+            watch_interval: self.watch.then_some(self.watch_interval),
+        })
+    }
+}
+
+/// Runs `alam serve`: binds, prints `alam: serving on ADDR` (and `alam: metrics on ADDR`) to
+/// standard error, loads the gazetteers, serves until SIGTERM or SIGINT, reloading them on
+/// SIGHUP. Exit code 0 after a clean shutdown, 1 otherwise.
+pub fn run(args: ServeArgs) -> ExitCode {
+    let log_format = args.log_format;
+    init_logging(log_format);
+    // Matching is CPU-bound: as many blocking threads as cores is all that helps.
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .max_blocking_threads(cores.max(2))
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("alam: cannot start the async runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    runtime.block_on(async move {
+        let listener = match tokio::net::TcpListener::bind(args.addr).await {
+            Ok(listener) => listener,
+            Err(e) => {
+                eprintln!("alam: cannot listen on {}: {e}", args.addr);
+                return ExitCode::from(1);
+            }
+        };
+        match listener.local_addr() {
+            Ok(addr) => eprintln!("alam: serving on {addr}"),
+            Err(e) => eprintln!("alam: serving on {} ({e})", args.addr),
+        }
+        let tls = match args.tls_files().map(|files| files.load()).transpose() {
+            Ok(tls) => {
+                if tls.is_some() {
+                    let client_certificates = args.tls_client_ca.is_some();
+                    tracing::info!(client_certificates, "TLS on");
+                }
+                tls
+            }
+            Err(e) => {
+                eprintln!("alam: {e}");
+                return ExitCode::from(1);
+            }
+        };
+        let metrics_listener = match args.metrics_addr.0 {
+            Some(addr) => match tokio::net::TcpListener::bind(addr).await {
+                Ok(listener) => {
+                    match listener.local_addr() {
+                        Ok(addr) => eprintln!("alam: metrics on {addr}"),
+                        Err(e) => eprintln!("alam: metrics on {addr} ({e})"),
+                    }
+                    Some(listener)
+                }
+                // Metrics are for operators; a port taken by another process on a shared host
+                // must not stop the service. Prometheus will report the target down.
+                Err(e) => {
+                    eprintln!(
+                        "alam: cannot listen on {addr} for metrics ({e}); serving without them"
+                    );
+                    tracing::error!(
+                        "cannot listen on {addr} for metrics ({e}); serving without them"
+                    );
+                    None
+                }
+            },
+            None => None,
+        };
+        let ops = Ops {
+            metrics_listener,
+            reload: args.reload_config(),
+            reload_on_sighup: true,
+            tls,
+        };
+        let source = GazetteerSource::from_option(args.gazetteers.clone());
+        let load = async move {
+            tokio::task::spawn_blocking(move || Extractor::load(&source))
+                .await?
+                .map_err(LoadError::from)
+        };
+        let shutdown = async {
+            let signal = shutdown_signal().await;
+            tracing::info!(signal, "signal received");
+            // A second signal means the operator will not wait for the drain.
+            tokio::spawn(async {
+                let signal = shutdown_signal().await;
+                eprintln!("alam: second {signal}; exiting without waiting for calls in flight");
+                std::process::exit(1);
+            });
+        };
+        match serve_with_ops(listener, args.config(), ops, load, shutdown).await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                // Log collectors read JSON lines; people read the plain line.
+                if log_format == LogFormat::Json {
+                    tracing::error!("{e}");
+                }
+                eprintln!("alam: {e}");
+                ExitCode::from(1)
+            }
+        }
+    })
+}
+
+/// Parses a duration: a number with a unit (`ms`, `s`, `m`, `h`), such as `5s`, `0.2s`,
+/// `250ms`; a bare `0` is zero.
+fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    if text == "0" {
+        return Ok(Duration::ZERO);
+    }
+    let split = text
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .ok_or_else(|| format!("{text:?} has no unit; write e.g. 5s, 0.2s, 250ms, 1m"))?;
+    let (number, unit) = text.split_at(split);
+    let seconds_per_unit = match unit {
+        "ms" => 0.001,
+        "s" => 1.0,
+        "m" => 60.0,
+        "h" => 3600.0,
+        _ => return Err(format!("unknown unit {unit:?}; use ms, s, m or h")),
+    };
+    let value: f64 = number
+        .parse()
+        .map_err(|_| format!("{number:?} is not a number"))?;
+    Duration::try_from_secs_f64(value * seconds_per_unit).map_err(|e| format!("{text:?}: {e}"))
+}
+
+/// Parses the watch interval: a duration above zero.
+fn parse_interval(text: &str) -> Result<Duration, String> {
+    match parse_duration(text)? {
+        d if d.is_zero() => Err("the interval must be above zero".to_string()),
+        d => Ok(d),
+    }
+}
+
+/// Parses the metrics address: `HOST:PORT`, or `off` (or empty) for no metrics.
+fn parse_metrics_addr(text: &str) -> Result<MetricsAddr, String> {
+    match text.trim() {
+        "" | "off" => Ok(MetricsAddr(None)),
+        addr => addr
+            .parse()
+            .map(|addr| MetricsAddr(Some(addr)))
+            .map_err(|e| format!("{addr:?}: {e}; write HOST:PORT, or off")),
+    }
+}
+
+/// Parses a size in bytes: a number, optionally with `KiB`, `MiB` or `GiB`.
+fn parse_bytes(text: &str) -> Result<usize, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let multiplier: usize = match unit.trim() {
+        "" | "B" => 1,
+        "KiB" => 1 << 10,
+        "MiB" => 1 << 20,
+        "GiB" => 1 << 30,
+        other => return Err(format!("unknown unit {other:?}; use KiB, MiB or GiB")),
+    };
+    number
+        .parse::<usize>()
+        .ok()
+        .and_then(|n| n.checked_mul(multiplier))
+        .ok_or_else(|| format!("{text:?} is not a size in bytes"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("5s").unwrap(), Duration::from_secs(5));
+        assert_eq!(parse_duration("0.2s").unwrap(), Duration::from_millis(200));
+        assert_eq!(parse_duration("250ms").unwrap(), Duration::from_millis(250));
+        assert_eq!(parse_duration("1m").unwrap(), Duration::from_secs(60));
+        assert_eq!(parse_duration("0").unwrap(), Duration::ZERO);
+        assert!(parse_duration("5").is_err());
+        assert!(parse_duration("5 parsecs").is_err());
+    }
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_bytes("1MiB").unwrap(), 1 << 20);
+        assert_eq!(parse_bytes("64KiB").unwrap(), 64 << 10);
+        assert_eq!(parse_bytes("1000").unwrap(), 1000);
+        assert!(parse_bytes("1MB").is_err());
+        assert!(parse_bytes("").is_err());
+    }
+
+    #[test]
+    fn metrics_addresses() {
+        let addr = "127.0.0.1:9090".parse().ok();
+        assert_eq!(
+            parse_metrics_addr("127.0.0.1:9090").unwrap(),
+            MetricsAddr(addr)
+        );
+        assert_eq!(parse_metrics_addr("off").unwrap(), MetricsAddr(None));
+        assert_eq!(parse_metrics_addr("").unwrap(), MetricsAddr(None));
+        assert!(parse_metrics_addr("9090").is_err());
+        assert!(parse_interval("0").is_err());
+        assert_eq!(parse_interval("2s").unwrap(), Duration::from_secs(2));
+    }
+}
