@@ -1,6 +1,7 @@
 //! Build script: compiles the gRPC contract with protox, a protobuf compiler in pure Rust, so
-//! that a fresh machine needs nothing but cargo. (The engine's own build script embeds the
-//! default gazetteers.)
+//! that a fresh machine needs nothing but cargo, and lists the methods of the service from it
+//! (`alam_methods.rs`), so that the metrics know every method without a hand-kept list. (The
+//! engine's own build script embeds the default gazetteers.)
 
 use std::env;
 use std::fs;
@@ -21,9 +22,38 @@ fn compile_proto(out_dir: &Path) -> Result<(), Box<dyn std::error::Error>> {
         &descriptor_path,
         prost::Message::encode_to_vec(&descriptors),
     )?;
+    write_methods(&descriptors, &out_dir.join("alam_methods.rs"))?;
     tonic_prost_build::configure()
         .build_client(true)
         .build_server(true)
         .compile_fds(descriptors)?;
+    Ok(())
+}
+
+/// Writes the `(name, gRPC type)` of every method of `alam.v1.EntityExtractor`, in the order of
+/// the proto; the types are go-grpc-prometheus's words.
+fn write_methods(
+    descriptors: &prost_types::FileDescriptorSet,
+    path: &Path,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let service = descriptors
+        .file
+        .iter()
+        .filter(|file| file.package() == "alam.v1")
+        .flat_map(|file| &file.service)
+        .find(|service| service.name() == "EntityExtractor")
+        .ok_or("the proto has no alam.v1.EntityExtractor")?;
+    let mut code = String::from("&[\n");
+    for method in &service.method {
+        let grpc_type = match (method.client_streaming(), method.server_streaming()) {
+            (false, false) => "unary",
+            (true, false) => "client_stream",
+            (false, true) => "server_stream",
+            (true, true) => "bidi_stream",
+        };
+        code.push_str(&format!("    ({:?}, {grpc_type:?}),\n", method.name()));
+    }
+    code.push(']');
+    fs::write(path, code)?;
     Ok(())
 }

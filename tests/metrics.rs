@@ -93,7 +93,12 @@ async fn http_get(addr: SocketAddr, path: &str) -> (String, String, String) {
     let status = head.lines().next().unwrap().to_string();
     let content_type = head
         .lines()
-        .find_map(|l| l.strip_prefix("Content-Type: "))
+        .find_map(|l| {
+            let (name, value) = l.split_once(':')?;
+            // Header names are case-insensitive (HTTP/1.1 servers often send them lowercase).
+            name.eq_ignore_ascii_case("content-type")
+                .then_some(value.trim())
+        })
         .unwrap_or_default()
         .to_string();
     (status, content_type, body.to_string())

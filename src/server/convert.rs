@@ -1,4 +1,4 @@
-//! ExtractorSlot types to the messages of the contract (`alam.v1`), and back for the offset encoding.
+//! Engine types to the messages of the contract (`alam.v1`), and back for the offset encoding.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 

@@ -12,11 +12,11 @@ use alam_engine::ExtractOptions;
 
 /// The limits a caller's requests must keep.
 #[derive(Clone, Copy, Debug)]
-pub struct Limits {
+pub(crate) struct Limits {
     /// The longest text, in UTF-8 bytes.
-    pub max_text_bytes: usize,
+    pub(crate) max_text_bytes: usize,
     /// The most requests in one batch.
-    pub max_batch: usize,
+    pub(crate) max_batch: usize,
 }
 
 impl Limits {
@@ -32,23 +32,21 @@ impl Limits {
     }
 }
 
-/// Answers one request (on the calling thread).
-pub fn extract(
+/// Answers one request whose text was checked against the limit, on the calling thread.
+fn extract_checked(
     loaded: &LoadedExtractor,
-    limits: &Limits,
     request: ExtractRequest,
 ) -> Result<ExtractResponse, CallError> {
-    limits.check_text(&request)?;
     let extractor = &loaded.extractor;
     let options = ExtractOptions {
         offsets: convert::offset_encoding(request.offset_encoding)?,
         types: extractor
             .type_filter(&request.types)
-            .map_err(CallError::ExtractorSlot)?,
+            .map_err(CallError::Engine)?,
     };
     let mentions = extractor
         .extract(&request.text, &options)
-        .map_err(CallError::ExtractorSlot)?;
+        .map_err(CallError::Engine)?;
     Ok(convert::extract_response(
         request.document_id,
         &mentions,
@@ -57,22 +55,22 @@ pub fn extract(
 }
 
 /// Answers one request, off the reactor when its text is large.
-pub async fn extract_offloaded(
+pub(crate) async fn extract_offloaded(
     loaded: Arc<LoadedExtractor>,
     limits: Limits,
     request: ExtractRequest,
 ) -> Result<ExtractResponse, CallError> {
-    // Refuse an oversized text before paying a thread hop for it.
+    // Refused before paying a thread hop for it.
     limits.check_text(&request)?;
     offload::run_cpu(request.text.len(), move || {
-        extract(&loaded, &limits, request)
+        extract_checked(&loaded, request)
     })
     .await
 }
 
 /// Answers a batch in order, off the reactor when its texts are large in all; the first failed
 /// request fails the batch, named by its index.
-pub async fn extract_batch(
+pub(crate) async fn extract_batch(
     loaded: Arc<LoadedExtractor>,
     limits: Limits,
     requests: Vec<ExtractRequest>,
@@ -88,7 +86,12 @@ pub async fn extract_batch(
         requests
             .into_iter()
             .enumerate()
-            .map(|(i, request)| extract(&loaded, &limits, request).map_err(|e| e.at(i)))
+            .map(|(i, request)| {
+                limits
+                    .check_text(&request)
+                    .and_then(|()| extract_checked(&loaded, request))
+                    .map_err(|e| e.at(i))
+            })
             .collect()
     })
     .await

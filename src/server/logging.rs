@@ -1,20 +1,17 @@
 //! Logs: tracing to standard error, as text or JSON lines, the level from `RUST_LOG` (`info` by
-//! default); and one line per call of the EntityExtractor service with its request id, method,
-//! status code, latency, text bytes and mention count. The same place counts the call's metrics,
-//! so that logs and metrics never disagree about a call.
+//! default); and the line of one call of the EntityExtractor service (target `alam::call`),
+//! with its request id, method, status code, latency, text bytes and mention count, written by
+//! the call layer (`call.rs`) next to the call's metrics.
 
 use std::hash::{BuildHasher, RandomState};
 use std::io::IsTerminal;
+use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, OnceLock};
-use std::time::Instant;
+use std::time::Duration;
 
+use http::HeaderMap;
 use tonic::Code;
-use tonic::metadata::MetadataMap;
 use tracing_subscriber::EnvFilter;
-
-use super::metrics::{Method, Metrics};
-use super::status::CallError;
 
 /// How log lines look.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -55,14 +52,14 @@ pub fn init(format: LogFormat) {
 
 /// The metadata key of a request id: taken from the caller when present, so that one id
 /// follows a request through every service it crosses, and returned in the response.
-pub const REQUEST_ID_HEADER: &str = "x-request-id";
+pub(crate) const REQUEST_ID_HEADER: &str = "x-request-id";
 
 /// The longest request id taken from a caller; a longer or non-printable one is replaced.
 const MAX_REQUEST_ID_LEN: usize = 128;
 
 /// The caller's request id when it is usable, else a new one.
-pub fn request_id(metadata: &MetadataMap) -> String {
-    metadata
+pub(crate) fn request_id(headers: &HeaderMap) -> String {
+    headers
         .get(REQUEST_ID_HEADER)
         .and_then(|value| value.to_str().ok())
         .filter(|id| {
@@ -82,90 +79,37 @@ fn new_request_id() -> String {
     format!("{:016x}", KEYS.get_or_init(RandomState::new).hash_one(n))
 }
 
-/// One call: its log line and its metrics, written when the call ends. A call dropped before it
-/// ends (the caller cancelled, or went away) is logged and counted as CANCELLED.
-pub struct CallLog {
-    metrics: Arc<Metrics>,
-    method: Method,
-    request_id: String,
-    started: Instant,
+/// Writes the log line of one call: at error level for a bug of ours (INTERNAL), info
+/// otherwise; `error` is the status message of a call that did not succeed.
+pub(crate) fn log_call(
+    request_id: &str,
+    method: &str,
+    code: Code,
+    elapsed: Duration,
     text_bytes: usize,
-    finished: bool,
-}
-
-impl CallLog {
-    /// Starts timing a call of `method` whose request carries `metadata`.
-    pub fn start(metrics: &Arc<Metrics>, method: Method, metadata: &MetadataMap) -> CallLog {
-        metrics.call_started(method);
-        CallLog {
-            metrics: metrics.clone(),
-            method,
-            request_id: request_id(metadata),
-            started: Instant::now(),
-            text_bytes: 0,
-            finished: false,
-        }
-    }
-
-    /// The call's request id.
-    pub fn request_id(&self) -> &str {
-        &self.request_id
-    }
-
-    /// Counts `bytes` more bytes of text received by the call.
-    pub fn add_text_bytes(&mut self, bytes: usize) {
-        self.text_bytes += bytes;
-    }
-
-    /// Logs the call's outcome: the number of mentions it returned, or its error.
-    pub fn finish(&mut self, outcome: Result<usize, &CallError>) {
-        match outcome {
-            Ok(mentions) => self.write(Code::Ok, mentions, None),
-            Err(error) => self.write(error.code(), 0, Some(&error.to_string())),
-        }
-    }
-
-    /// Logs a call that failed outside the service (the caller's stream broke, say).
-    pub fn finish_with(&mut self, code: Code, mentions: usize, message: &str) {
-        self.write(code, mentions, Some(message));
-    }
-
-    fn write(&mut self, code: Code, mentions: usize, message: Option<&str>) {
-        self.finished = true;
-        let elapsed = self.started.elapsed();
-        self.metrics
-            .call_handled(self.method, code, elapsed, self.text_bytes, mentions);
-        let latency_ms = elapsed.as_secs_f64() * 1000.0;
-        let method = self.method.name();
-        let status = code_name(code);
-        let (request_id, text_bytes) = (self.request_id.as_str(), self.text_bytes);
-        match (code, message) {
-            (Code::Ok, _) => tracing::info!(
-                target: "alam::call", request_id, method, status, latency_ms, text_bytes, mentions,
-                "call"
-            ),
-            (Code::Internal, error) => tracing::error!(
-                target: "alam::call", request_id, method, status, latency_ms, text_bytes, mentions,
-                error, "call"
-            ),
-            (_, error) => tracing::info!(
-                target: "alam::call", request_id, method, status, latency_ms, text_bytes, mentions,
-                error, "call"
-            ),
-        }
-    }
-}
-
-impl Drop for CallLog {
-    fn drop(&mut self) {
-        if !self.finished {
-            self.write(Code::Cancelled, 0, Some("the call ended before its answer"));
-        }
+    mentions: usize,
+    error: Option<&str>,
+) {
+    let latency_ms = elapsed.as_secs_f64() * 1000.0;
+    let status = code_name(code);
+    match (code, error) {
+        (Code::Ok, _) => tracing::info!(
+            target: "alam::call", request_id, method, status, latency_ms, text_bytes, mentions,
+            "call"
+        ),
+        (Code::Internal, error) => tracing::error!(
+            target: "alam::call", request_id, method, status, latency_ms, text_bytes, mentions,
+            error, "call"
+        ),
+        (_, error) => tracing::info!(
+            target: "alam::call", request_id, method, status, latency_ms, text_bytes, mentions,
+            error, "call"
+        ),
     }
 }
 
 /// The canonical name of a gRPC code, as other gRPC implementations log it.
-pub fn code_name(code: Code) -> &'static str {
+pub(crate) fn code_name(code: Code) -> &'static str {
     match code {
         Code::Ok => "OK",
         Code::Cancelled => "CANCELLED",
@@ -193,14 +137,14 @@ mod tests {
 
     #[test]
     fn a_callers_request_id_is_kept_when_usable() {
-        let mut metadata = MetadataMap::new();
-        assert_eq!(request_id(&metadata).len(), 16);
-        assert_ne!(request_id(&metadata), request_id(&metadata));
-        metadata.insert(REQUEST_ID_HEADER, "req-42".parse().unwrap());
-        assert_eq!(request_id(&metadata), "req-42");
-        metadata.insert(REQUEST_ID_HEADER, "a b".parse().unwrap());
-        assert_ne!(request_id(&metadata), "a b");
-        metadata.insert(REQUEST_ID_HEADER, "x".repeat(200).parse().unwrap());
-        assert_eq!(request_id(&metadata).len(), 16);
+        let mut headers = HeaderMap::new();
+        assert_eq!(request_id(&headers).len(), 16);
+        assert_ne!(request_id(&headers), request_id(&headers));
+        headers.insert(REQUEST_ID_HEADER, "req-42".parse().unwrap());
+        assert_eq!(request_id(&headers), "req-42");
+        headers.insert(REQUEST_ID_HEADER, "a b".parse().unwrap());
+        assert_ne!(request_id(&headers), "a b");
+        headers.insert(REQUEST_ID_HEADER, "x".repeat(200).parse().unwrap());
+        assert_eq!(request_id(&headers).len(), 16);
     }
 }

@@ -1,78 +1,77 @@
 //! Prometheus metrics: a small registry of atomics, rendered in the text exposition format
-//! (version 0.0.4) and served over plain HTTP/1.1 on its own port (`GET /metrics`), so that a
-//! scrape never competes with gRPC calls for the gRPC port's connection limits.
+//! (version 0.0.4) and served with axum over plain HTTP/1.1 on its own port (`GET /metrics`), so
+//! that a scrape never competes with gRPC calls for the gRPC port's connection limits.
 //!
 //! The gRPC names follow go-grpc-prometheus (`grpc_server_started_total`,
 //! `grpc_server_handled_total`, `grpc_server_handling_seconds`), so that the dashboards and
 //! alerts written for it work unchanged; the rest are `alam_…`. Gazetteer gauges are read from
 //! the current engine at scrape time, so they are never out of date after a reload.
 //!
-//! Hand-written rather than the `prometheus` crate plus an HTTP server stack: the calls update a
-//! few fixed arrays of counters, and the endpoint answers one request per connection.
+//! The methods come from the proto (the build script lists them), the calls are counted by the
+//! call layer (`call.rs`). A registry of atomics rather than the `prometheus` crate: the calls
+//! update a few fixed arrays of counters.
 
 use std::fmt::Write as _;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use axum::Router;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
+use axum::routing::get;
+use tokio::net::TcpListener;
 use tonic::Code;
 
 use super::logging::code_name;
 use super::slot::ExtractorSlot;
 use crate::proto::entity_extractor_server::SERVICE_NAME;
 
-/// The methods of `alam.v1.EntityExtractor`, each with its own counters.
+/// The methods of `alam.v1.EntityExtractor` as the proto declares them, in its order: each
+/// method's name and its kind of call in go-grpc-prometheus's words (`unary`, `bidi_stream` …).
+const METHODS: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/alam_methods.rs"));
+
+/// A method of the service, by its place in [`METHODS`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Method {
-    Extract,
-    ExtractBatch,
-    ExtractStream,
-    GetEntity,
-    ListEntities,
-    GetInfo,
-}
+pub(crate) struct Method(usize);
 
 impl Method {
+    /// The method a gRPC path such as `/alam.v1.EntityExtractor/Extract` calls, if it is one of
+    /// the service's.
+    pub(crate) fn from_path(path: &str) -> Option<Method> {
+        let name = path
+            .strip_prefix('/')?
+            .strip_prefix(SERVICE_NAME)?
+            .strip_prefix('/')?;
+        METHODS.iter().position(|(n, _)| *n == name).map(Method)
+    }
+
     /// Every method, in the order of the proto.
-    pub const ALL: [Method; 6] = [
-        Method::Extract,
-        Method::ExtractBatch,
-        Method::ExtractStream,
-        Method::GetEntity,
-        Method::ListEntities,
-        Method::GetInfo,
-    ];
+    fn all() -> impl Iterator<Item = Method> {
+        (0..METHODS.len()).map(Method)
+    }
 
     /// The method's name in the proto.
-    pub fn name(self) -> &'static str {
-        match self {
-            Method::Extract => "Extract",
-            Method::ExtractBatch => "ExtractBatch",
-            Method::ExtractStream => "ExtractStream",
-            Method::GetEntity => "GetEntity",
-            Method::ListEntities => "ListEntities",
-            Method::GetInfo => "GetInfo",
-        }
+    pub(crate) fn name(self) -> &'static str {
+        METHODS[self.0].0
     }
 
     /// The kind of call, in go-grpc-prometheus's words.
-    pub fn grpc_type(self) -> &'static str {
-        match self {
-            Method::ExtractStream => "bidi_stream",
-            _ => "unary",
-        }
+    pub(crate) fn grpc_type(self) -> &'static str {
+        METHODS[self.0].1
     }
 
-    fn index(self) -> usize {
-        self as usize
+    /// Whether the method extracts from text (the `Extract…` methods), and so counts text bytes
+    /// and mentions.
+    fn extracts(self) -> bool {
+        self.name().starts_with("Extract")
     }
 }
 
 /// The upper bounds of the latency histogram's buckets, in seconds: from a short text matched
 /// inline (well under a millisecond) to a large batch near the default request timeout.
-pub const LATENCY_BUCKETS: [f64; 15] = [
+const LATENCY_BUCKETS: [f64; 15] = [
     0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
     10.0,
 ];
@@ -111,8 +110,8 @@ struct MethodMetrics {
 }
 
 /// The registry: updated by every call and every reload, read by the `/metrics` endpoint.
-pub struct Metrics {
-    methods: [MethodMetrics; Method::ALL.len()],
+pub(crate) struct Metrics {
+    methods: Box<[MethodMetrics]>,
     reloads_succeeded: AtomicU64,
     reloads_failed: AtomicU64,
     started_at: SystemTime,
@@ -121,7 +120,7 @@ pub struct Metrics {
 impl Default for Metrics {
     fn default() -> Metrics {
         Metrics {
-            methods: Default::default(),
+            methods: Method::all().map(|_| MethodMetrics::default()).collect(),
             reloads_succeeded: AtomicU64::new(0),
             reloads_failed: AtomicU64::new(0),
             started_at: SystemTime::now(),
@@ -131,20 +130,20 @@ impl Default for Metrics {
 
 impl Metrics {
     /// An empty registry.
-    pub fn new() -> Metrics {
+    pub(crate) fn new() -> Metrics {
         Metrics::default()
     }
 
     /// A call of `method` started.
-    pub fn call_started(&self, method: Method) {
-        let m = &self.methods[method.index()];
+    pub(crate) fn call_started(&self, method: Method) {
+        let m = &self.methods[method.0];
         m.started.fetch_add(1, Ordering::Relaxed);
         m.in_flight.fetch_add(1, Ordering::Relaxed);
     }
 
     /// A call of `method` ended with `code` after `elapsed`, having received `text_bytes`
     /// bytes of text and returned `mentions` mentions.
-    pub fn call_handled(
+    pub(crate) fn call_handled(
         &self,
         method: Method,
         code: Code,
@@ -152,7 +151,7 @@ impl Metrics {
         text_bytes: usize,
         mentions: usize,
     ) {
-        let m = &self.methods[method.index()];
+        let m = &self.methods[method.0];
         let code_index = usize::try_from(code as i32).unwrap_or(Code::Unknown as usize);
         m.handled[code_index.min(CODES - 1)].fetch_add(1, Ordering::Relaxed);
         m.in_flight.fetch_sub(1, Ordering::Relaxed);
@@ -162,7 +161,7 @@ impl Metrics {
     }
 
     /// A reload of the gazetteers succeeded (`true`) or failed.
-    pub fn reload_finished(&self, succeeded: bool) {
+    pub(crate) fn reload_finished(&self, succeeded: bool) {
         let counter = if succeeded {
             &self.reloads_succeeded
         } else {
@@ -172,7 +171,7 @@ impl Metrics {
     }
 
     /// The exposition text: every metric, with the gazetteer gauges of `slot`.
-    pub fn render(&self, slot: &ExtractorSlot) -> String {
+    pub(crate) fn render(&self, slot: &ExtractorSlot) -> String {
         let mut out = String::with_capacity(16 * 1024);
         self.render_grpc(&mut out);
         self.render_alam(&mut out, slot);
@@ -193,8 +192,8 @@ impl Metrics {
             "counter",
             "Calls started on the server.",
         );
-        for method in Method::ALL {
-            let value = self.methods[method.index()].started.load(Ordering::Relaxed);
+        for method in Method::all() {
+            let value = self.methods[method.0].started.load(Ordering::Relaxed);
             let _ = writeln!(
                 out,
                 "grpc_server_started_total{{{}}} {value}",
@@ -207,8 +206,8 @@ impl Metrics {
             "counter",
             "Calls completed on the server, by gRPC code; codes never returned are left out.",
         );
-        for method in Method::ALL {
-            for (code, counter) in self.methods[method.index()].handled.iter().enumerate() {
+        for method in Method::all() {
+            for (code, counter) in self.methods[method.0].handled.iter().enumerate() {
                 let value = counter.load(Ordering::Relaxed);
                 if value > 0 {
                     let code = code_name(Code::from(code as i32));
@@ -226,8 +225,8 @@ impl Metrics {
             "histogram",
             "Time from the start of a call to its status, in seconds.",
         );
-        for method in Method::ALL {
-            let histogram = &self.methods[method.index()].handling;
+        for method in Method::all() {
+            let histogram = &self.methods[method.0].handling;
             let labels = labels(method);
             let mut cumulative = 0;
             for (le, bucket) in LATENCY_BUCKETS.iter().zip(&histogram.buckets) {
@@ -255,10 +254,8 @@ impl Metrics {
             "gauge",
             "Calls started and not yet completed.",
         );
-        for method in Method::ALL {
-            let value = self.methods[method.index()]
-                .in_flight
-                .load(Ordering::Relaxed);
+        for method in Method::all() {
+            let value = self.methods[method.0].in_flight.load(Ordering::Relaxed);
             let _ = writeln!(
                 out,
                 "alam_grpc_server_in_flight{{{}}} {value}",
@@ -271,8 +268,8 @@ impl Metrics {
         let per_method =
             |out: &mut String, name: &str, help: &str, read: &dyn Fn(&MethodMetrics) -> u64| {
                 header(out, name, "counter", help);
-                for method in [Method::Extract, Method::ExtractBatch, Method::ExtractStream] {
-                    let value = read(&self.methods[method.index()]);
+                for method in Method::all().filter(|m| m.extracts()) {
+                    let value = read(&self.methods[method.0]);
                     let _ = writeln!(out, "{name}{{grpc_method=\"{}\"}} {value}", method.name());
                 }
             };
@@ -285,7 +282,7 @@ impl Metrics {
         per_method(
             out,
             "alam_mentions_total",
-            "Mentions returned by extraction calls that succeeded.",
+            "Mentions returned by extraction calls.",
             &|m| m.mentions.load(Ordering::Relaxed),
         );
 
@@ -427,84 +424,31 @@ fn escape(value: &str) -> String {
         .replace('\n', r"\n")
 }
 
-/// The most a scrape request may send before its headers end.
-const MAX_REQUEST_BYTES: usize = 8 * 1024;
-
-/// How long a scraper may take to send its request.
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// Answers `GET /metrics` on `listener` until the task is dropped; anything else is 404 (405
-/// for another method on `/metrics`). One request per connection.
-pub async fn serve(listener: TcpListener, metrics: Arc<Metrics>, slot: Arc<ExtractorSlot>) {
-    loop {
-        let stream = match listener.accept().await {
-            Ok((stream, _)) => stream,
-            Err(e) => {
-                // Out of file descriptors, say: back off rather than spin.
-                tracing::warn!("metrics endpoint: cannot accept a connection: {e}");
-                tokio::time::sleep(Duration::from_millis(100)).await;
-                continue;
-            }
-        };
-        let (metrics, slot) = (metrics.clone(), slot.clone());
-        tokio::spawn(async move {
-            if let Err(e) = answer(stream, &metrics, &slot).await {
-                tracing::debug!("metrics endpoint: {e}");
-            }
-        });
+/// Answers `GET /metrics` on `listener` until the task is dropped; another method on
+/// `/metrics` is 405, any other path 404.
+pub(crate) async fn serve(listener: TcpListener, metrics: Arc<Metrics>, slot: Arc<ExtractorSlot>) {
+    let app = Router::new()
+        .route(
+            "/metrics",
+            get(scrape).fallback(|| async { (StatusCode::METHOD_NOT_ALLOWED, "only GET\n") }),
+        )
+        .fallback(|| async { (StatusCode::NOT_FOUND, "metrics are at /metrics\n") })
+        .with_state((metrics, slot));
+    if let Err(e) = axum::serve(listener, app).await {
+        tracing::error!("metrics endpoint stopped: {e}");
     }
 }
 
-async fn answer(
-    mut stream: TcpStream,
-    metrics: &Metrics,
-    slot: &ExtractorSlot,
-) -> std::io::Result<()> {
-    let mut request = Vec::with_capacity(1024);
-    let read = async {
-        let mut chunk = [0u8; 1024];
-        while !request.windows(4).any(|w| w == b"\r\n\r\n") && request.len() < MAX_REQUEST_BYTES {
-            let n = stream.read(&mut chunk).await?;
-            if n == 0 {
-                break;
-            }
-            request.extend_from_slice(&chunk[..n]);
-        }
-        Ok::<_, std::io::Error>(())
-    };
-    tokio::time::timeout(REQUEST_TIMEOUT, read)
-        .await
-        .map_err(|_| std::io::Error::new(std::io::ErrorKind::TimedOut, "slow request"))??;
-    let line = request.split(|&b| b == b'\r').next().unwrap_or_default();
-    let line = String::from_utf8_lossy(line);
-    let mut parts = line.split(' ');
-    let (method, target) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
-    let path = target.split('?').next().unwrap_or("");
-    let (status, content_type, body) = match (method, path) {
-        ("GET", "/metrics") => (
-            "200 OK",
+async fn scrape(
+    State((metrics, slot)): State<(Arc<Metrics>, Arc<ExtractorSlot>)>,
+) -> impl IntoResponse {
+    (
+        [(
+            header::CONTENT_TYPE,
             "text/plain; version=0.0.4; charset=utf-8",
-            metrics.render(slot),
-        ),
-        (_, "/metrics") => (
-            "405 Method Not Allowed",
-            "text/plain; charset=utf-8",
-            "only GET\n".to_string(),
-        ),
-        _ => (
-            "404 Not Found",
-            "text/plain; charset=utf-8",
-            "metrics are at /metrics\n".to_string(),
-        ),
-    };
-    let head = format!(
-        "HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n\
-         Connection: close\r\n\r\n",
-        body.len()
-    );
-    stream.write_all(head.as_bytes()).await?;
-    stream.write_all(body.as_bytes()).await?;
-    stream.shutdown().await
+        )],
+        metrics.render(&slot),
+    )
 }
 
 #[cfg(test)]
@@ -514,15 +458,10 @@ mod tests {
     #[test]
     fn histogram_buckets_are_cumulative_and_end_in_the_count() {
         let metrics = Metrics::new();
+        let extract = Method::from_path("/alam.v1.EntityExtractor/Extract").unwrap();
         for millis in [0, 3, 3, 20_000] {
-            metrics.call_started(Method::Extract);
-            metrics.call_handled(
-                Method::Extract,
-                Code::Ok,
-                Duration::from_millis(millis),
-                10,
-                1,
-            );
+            metrics.call_started(extract);
+            metrics.call_handled(extract, Code::Ok, Duration::from_millis(millis), 10, 1);
         }
         let text = metrics.render(&ExtractorSlot::new());
         let line = |prefix: &str| {
@@ -571,6 +510,27 @@ mod tests {
             "0"
         );
         assert_eq!(line("alam_text_bytes_total{grpc_method=\"Extract\"}"), "40");
+    }
+
+    #[test]
+    fn methods_come_from_the_proto_and_paths() {
+        let names: Vec<&str> = Method::all().map(Method::name).collect();
+        assert_eq!(
+            names,
+            [
+                "Extract",
+                "ExtractBatch",
+                "ExtractStream",
+                "GetEntity",
+                "ListEntities",
+                "GetInfo"
+            ]
+        );
+        let stream = Method::from_path("/alam.v1.EntityExtractor/ExtractStream").unwrap();
+        assert_eq!(stream.grpc_type(), "bidi_stream");
+        assert!(stream.extracts());
+        assert!(Method::from_path("/alam.v1.EntityExtractor/Nothing").is_none());
+        assert!(Method::from_path("/grpc.health.v1.Health/Check").is_none());
     }
 
     #[test]

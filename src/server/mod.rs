@@ -18,6 +18,7 @@
 //! Concurrency: `--concurrency-limit` applies per connection (tonic's limit with load
 //! shedding), so a caller over it gets RESOURCE_EXHAUSTED at once rather than a queue.
 
+mod call;
 mod convert;
 mod extraction;
 mod health;

@@ -13,7 +13,9 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use tonic::transport::ServerTlsConfig;
+use tower_layer::Layer;
 
+use super::call::CallLayer;
 use super::extraction::Limits;
 use super::health;
 use super::metrics::{self, Metrics};
@@ -202,15 +204,12 @@ where
         max_text_bytes: config.max_text_bytes,
         max_batch: config.max_batch,
     };
-    let service = EntityExtractorService::new(
-        slot.clone(),
-        metrics.clone(),
-        limits,
-        config.request_timeout,
+    let service = EntityExtractorService::new(slot.clone(), limits, config.request_timeout);
+    let extractor_service = CallLayer::new(metrics.clone(), config.request_timeout).layer(
+        EntityExtractorServer::new(service)
+            .max_decoding_message_size(config.max_message_bytes)
+            .max_encoding_message_size(config.max_message_bytes),
     );
-    let extractor_service = EntityExtractorServer::new(service)
-        .max_decoding_message_size(config.max_message_bytes)
-        .max_encoding_message_size(config.max_message_bytes);
 
     // grpcurl 1.8 speaks only v1alpha; newer clients prefer v1: serve both. Each builder adds
     // its own descriptor; the other one's is added so that both list every service.

@@ -1,20 +1,18 @@
-//! The `alam.v1.EntityExtractor` handlers: thin adapters from messages to the engine, each
-//! logging one line and counting its metrics per call, and returning the call's request id in
-//! the `x-request-id` response header. Matching lives in the engine; limits in `extraction`; statuses in
-//! `status`.
+//! The `alam.v1.EntityExtractor` handlers: message → engine → message. The call's request id,
+//! log line, metrics and timeout are the call layer's (`call.rs`); a handler only adds to the
+//! call's record what it alone knows (text bytes received, mentions returned). Matching lives in
+//! the engine; limits in `extraction`; statuses in `status`.
 
-use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
-use tonic::{Code, Request, Response, Status, Streaming};
+use tonic::{Request, Response, Status, Streaming};
 
+use super::call::CallRecord;
 use super::convert;
 use super::extraction::{self, Limits};
-use super::logging::{CallLog, REQUEST_ID_HEADER};
-use super::metrics::{Method, Metrics};
 use super::paging;
 use super::slot::{ExtractorSlot, LoadedExtractor};
 use super::status::CallError;
@@ -27,70 +25,36 @@ use crate::proto::{
 /// How many answers of a stream may wait for a slow reader before the server stops reading.
 const STREAM_BUFFER: usize = 16;
 
-/// The service: the extractor slot, the metrics and the limits every call keeps.
-pub struct EntityExtractorService {
+/// The service: the extractor slot and the limits every call keeps.
+pub(crate) struct EntityExtractorService {
     slot: Arc<ExtractorSlot>,
-    metrics: Arc<Metrics>,
     limits: Limits,
-    request_timeout: Option<Duration>,
+    /// The limit of each request of a stream (the call layer times unary calls as a whole).
+    stream_request_timeout: Option<Duration>,
 }
 
 impl EntityExtractorService {
     /// A service answering from `slot` once it is filled.
-    pub fn new(
+    pub(crate) fn new(
         slot: Arc<ExtractorSlot>,
-        metrics: Arc<Metrics>,
         limits: Limits,
-        request_timeout: Option<Duration>,
+        stream_request_timeout: Option<Duration>,
     ) -> EntityExtractorService {
         EntityExtractorService {
             slot,
-            metrics,
             limits,
-            request_timeout,
+            stream_request_timeout,
         }
     }
 
     fn loaded(&self) -> Result<Arc<LoadedExtractor>, CallError> {
         self.slot.current().ok_or(CallError::NotReady)
     }
-
-    fn start<T>(&self, method: Method, request: &Request<T>) -> CallLog {
-        CallLog::start(&self.metrics, method, request.metadata())
-    }
 }
 
-/// Runs `work` under the request timeout, if any.
-async fn within<T>(
-    timeout: Option<Duration>,
-    work: impl Future<Output = Result<T, CallError>>,
-) -> Result<T, CallError> {
-    match timeout {
-        Some(limit) => tokio::time::timeout(limit, work)
-            .await
-            .unwrap_or(Err(CallError::Timeout(limit))),
-        None => work.await,
-    }
-}
-
-/// Logs a unary call's outcome and turns it into the handler's result.
-fn answer<T>(
-    mut log: CallLog,
-    result: Result<T, CallError>,
-    mentions: impl FnOnce(&T) -> usize,
-) -> Result<Response<T>, Status> {
-    log.finish(result.as_ref().map(mentions));
-    let request_id = log.request_id().parse().ok();
-    let mut response = result.map(Response::new).map_err(Status::from);
-    if let Some(request_id) = request_id {
-        match &mut response {
-            Ok(response) => response
-                .metadata_mut()
-                .insert(REQUEST_ID_HEADER, request_id),
-            Err(status) => status.metadata_mut().insert(REQUEST_ID_HEADER, request_id),
-        };
-    }
-    response
+/// A unary handler's answer.
+fn answer<T>(result: Result<T, CallError>) -> Result<Response<T>, Status> {
+    result.map(Response::new).map_err(Status::from)
 }
 
 #[tonic::async_trait]
@@ -99,38 +63,28 @@ impl EntityExtractor for EntityExtractorService {
         &self,
         request: Request<ExtractRequest>,
     ) -> Result<Response<ExtractResponse>, Status> {
-        let mut log = self.start(Method::Extract, &request);
-        log.add_text_bytes(request.get_ref().text.len());
-        let result = within(self.request_timeout, async {
-            extraction::extract_offloaded(self.loaded()?, self.limits, request.into_inner()).await
-        })
-        .await;
-        answer(log, result, |r| r.mentions.len())
+        let record = CallRecord::of(&request);
+        record.add_text_bytes(request.get_ref().text.len());
+        let result =
+            extraction::extract_offloaded(self.loaded()?, self.limits, request.into_inner()).await;
+        if let Ok(response) = &result {
+            record.add_mentions(response.mentions.len());
+        }
+        answer(result)
     }
 
     async fn extract_batch(
         &self,
         request: Request<ExtractBatchRequest>,
     ) -> Result<Response<ExtractBatchResponse>, Status> {
-        let mut log = self.start(Method::ExtractBatch, &request);
-        log.add_text_bytes(
-            request
-                .get_ref()
-                .requests
-                .iter()
-                .map(|r| r.text.len())
-                .sum(),
-        );
-        let result = within(self.request_timeout, async {
-            let requests = request.into_inner().requests;
-            let responses =
-                extraction::extract_batch(self.loaded()?, self.limits, requests).await?;
-            Ok(ExtractBatchResponse { responses })
-        })
-        .await;
-        answer(log, result, |r| {
-            r.responses.iter().map(|r| r.mentions.len()).sum()
-        })
+        let record = CallRecord::of(&request);
+        let requests = request.into_inner().requests;
+        record.add_text_bytes(requests.iter().map(|r| r.text.len()).sum());
+        let result = extraction::extract_batch(self.loaded()?, self.limits, requests).await;
+        if let Ok(responses) = &result {
+            record.add_mentions(responses.iter().map(|r| r.mentions.len()).sum());
+        }
+        answer(result.map(|responses| ExtractBatchResponse { responses }))
     }
 
     type ExtractStreamStream = ReceiverStream<Result<ExtractResponse, Status>>;
@@ -139,68 +93,52 @@ impl EntityExtractor for EntityExtractorService {
         &self,
         request: Request<Streaming<ExtractRequest>>,
     ) -> Result<Response<Self::ExtractStreamStream>, Status> {
-        let mut log = self.start(Method::ExtractStream, &request);
-        let request_id = log.request_id().parse().ok();
-        let loaded = match self.loaded() {
-            Ok(loaded) => loaded,
-            Err(error) => {
-                log.finish(Err(&error));
-                return Err(error.into());
-            }
-        };
-        let (limits, timeout) = (self.limits, self.request_timeout);
+        let record = CallRecord::of(&request);
+        let loaded = self.loaded()?;
+        let (limits, timeout) = (self.limits, self.stream_request_timeout);
         let mut inbound = request.into_inner();
         let (answers, stream) = mpsc::channel(STREAM_BUFFER);
         // One request at a time, so the answers come in the order of the requests.
         tokio::spawn(async move {
-            let (mut index, mut mentions) = (0, 0);
-            loop {
+            for index in 0.. {
                 let request = match inbound.message().await {
                     Ok(Some(request)) => request,
-                    Ok(None) => return log.finish(Ok(mentions)),
+                    Ok(None) => return,
                     Err(status) => {
-                        log.finish_with(status.code(), mentions, status.message());
                         let _ = answers.send(Err(status)).await;
                         return;
                     }
                 };
-                log.add_text_bytes(request.text.len());
+                record.add_text_bytes(request.text.len());
                 let work = extraction::extract_offloaded(loaded.clone(), limits, request);
-                match within(timeout, work).await {
+                let answer = match timeout {
+                    Some(limit) => tokio::time::timeout(limit, work)
+                        .await
+                        .unwrap_or(Err(CallError::Timeout(limit))),
+                    None => work.await,
+                };
+                match answer {
                     Ok(response) => {
-                        mentions += response.mentions.len();
+                        let mentions = response.mentions.len();
                         if answers.send(Ok(response)).await.is_err() {
-                            return log.finish_with(
-                                Code::Cancelled,
-                                mentions,
-                                "the caller stopped reading",
-                            );
+                            return; // The caller stopped reading.
                         }
+                        record.add_mentions(mentions);
                     }
                     Err(error) => {
-                        let error = error.at(index);
-                        log.finish(Err(&error));
-                        let _ = answers.send(Err(error.into())).await;
+                        let _ = answers.send(Err(error.at(index).into())).await;
                         return;
                     }
                 }
-                index += 1;
             }
         });
-        let mut response = Response::new(ReceiverStream::new(stream));
-        if let Some(request_id) = request_id {
-            response
-                .metadata_mut()
-                .insert(REQUEST_ID_HEADER, request_id);
-        }
-        Ok(response)
+        Ok(Response::new(ReceiverStream::new(stream)))
     }
 
     async fn get_entity(
         &self,
         request: Request<GetEntityRequest>,
     ) -> Result<Response<Entity>, Status> {
-        let log = self.start(Method::GetEntity, &request);
         let result = self.loaded().and_then(|loaded| {
             let id = request.into_inner().id;
             if id.is_empty() {
@@ -211,14 +149,13 @@ impl EntityExtractor for EntityExtractorService {
                 None => Err(CallError::UnknownEntity { id }),
             }
         });
-        answer(log, result, |_| 0)
+        answer(result)
     }
 
     async fn list_entities(
         &self,
         request: Request<ListEntitiesRequest>,
     ) -> Result<Response<ListEntitiesResponse>, Status> {
-        let log = self.start(Method::ListEntities, &request);
         let result = self.loaded().and_then(|loaded| {
             let request = request.into_inner();
             let extractor = &loaded.extractor;
@@ -227,7 +164,7 @@ impl EntityExtractor for EntityExtractorService {
                 // Only for its error, which lists the valid types.
                 extractor
                     .type_filter(&[wanted])
-                    .map_err(CallError::ExtractorSlot)?;
+                    .map_err(CallError::Engine)?;
             }
             let matching: Vec<&alam_engine::Entity> = extractor
                 .gazetteer()
@@ -247,14 +184,13 @@ impl EntityExtractor for EntityExtractorService {
                 total_size: u32::try_from(total).unwrap_or(u32::MAX),
             })
         });
-        answer(log, result, |_| 0)
+        answer(result)
     }
 
     async fn get_info(
         &self,
-        request: Request<GetInfoRequest>,
+        _request: Request<GetInfoRequest>,
     ) -> Result<Response<GetInfoResponse>, Status> {
-        let log = self.start(Method::GetInfo, &request);
         let result = self.loaded().map(|loaded| {
             convert::info(
                 &loaded.extractor,
@@ -262,21 +198,6 @@ impl EntityExtractor for EntityExtractorService {
                 &self.slot.reload_status(),
             )
         });
-        answer(log, result, |_| 0)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[tokio::test]
-    async fn a_call_over_the_request_timeout_is_deadline_exceeded() {
-        let limit = Duration::from_millis(1);
-        let never = std::future::pending::<Result<(), CallError>>();
-        let error = within(Some(limit), never).await.unwrap_err();
-        assert_eq!(error.code(), Code::DeadlineExceeded);
-        assert!(error.to_string().contains("--request-timeout"));
-        assert!(within(None, async { Ok(()) }).await.is_ok());
+        answer(result)
     }
 }

@@ -19,7 +19,7 @@ pub enum CallError {
     /// A text longer than `--max-text-bytes`.
     TextTooLong { len: usize, max: usize },
     /// The engine refused the request (an unknown type, a text too long for it).
-    ExtractorSlot(ExtractError),
+    Engine(ExtractError),
     /// An `offset_encoding` value the contract does not define.
     UnknownOffsetEncoding(i32),
     /// A batch of more than `--max-batch` requests.
@@ -52,7 +52,7 @@ impl CallError {
         match self {
             CallError::NotReady => Code::Unavailable,
             CallError::TextTooLong { .. }
-            | CallError::ExtractorSlot(_)
+            | CallError::Engine(_)
             | CallError::UnknownOffsetEncoding(_)
             | CallError::BatchTooLarge { .. }
             | CallError::BadPageToken { .. }
@@ -74,7 +74,7 @@ impl fmt::Display for CallError {
                 "text of {len} bytes is over the limit of {max} bytes (--max-text-bytes); \
                  split the document"
             ),
-            CallError::ExtractorSlot(e) => write!(f, "{e}"),
+            CallError::Engine(e) => write!(f, "{e}"),
             CallError::UnknownOffsetEncoding(value) => write!(
                 f,
                 "unknown offset_encoding {value}; valid: OFFSET_ENCODING_CODE_POINT (1), \
@@ -119,7 +119,7 @@ mod tests {
     fn a_callers_mistake_is_never_internal() {
         let mistakes = [
             CallError::TextTooLong { len: 2, max: 1 },
-            CallError::ExtractorSlot(ExtractError::UnknownType {
+            CallError::Engine(ExtractError::UnknownType {
                 given: "planet".into(),
                 valid: vec!["city".into()],
             }),

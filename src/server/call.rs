@@ -1,0 +1,334 @@
+//! The per-call concerns of `alam.v1.EntityExtractor` as one tower layer around its service:
+//! the request id (the caller's `x-request-id` when usable, else a new one, returned in the
+//! response headers), the call's log line and metrics (written in one place, so that they never
+//! disagree), the in-flight count, and the request timeout of a unary call.
+//!
+//! The method comes from the gRPC path, the outcome from the `grpc-status` the service sends:
+//! in the response headers for an error answered at once, in the trailers otherwise, so a
+//! streamed call is logged when its stream ends. A call whose response is dropped before its
+//! status (the caller went away) is logged and counted as CANCELLED. Handlers see none of this;
+//! they add what only they know, the text bytes received and the mentions returned, to the
+//! call's [`CallRecord`].
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use http::{HeaderMap, HeaderValue};
+use http_body::{Frame, SizeHint};
+use tonic::body::Body;
+use tonic::server::NamedService;
+use tonic::{Code, Status};
+use tower_layer::Layer;
+use tower_service::Service;
+
+use super::logging::{REQUEST_ID_HEADER, log_call, request_id};
+use super::metrics::{Method, Metrics};
+use super::status::CallError;
+
+/// What a handler adds to its call's log line and metrics.
+#[derive(Debug, Default)]
+pub(crate) struct CallRecord {
+    text_bytes: AtomicUsize,
+    mentions: AtomicUsize,
+}
+
+impl CallRecord {
+    /// The record of the call `request` belongs to (a detached one outside the layer, so that a
+    /// handler never has to care).
+    pub(crate) fn of<T>(request: &tonic::Request<T>) -> Arc<CallRecord> {
+        request
+            .extensions()
+            .get::<Arc<CallRecord>>()
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// Counts `bytes` more bytes of text received.
+    pub(crate) fn add_text_bytes(&self, bytes: usize) {
+        self.text_bytes.fetch_add(bytes, Ordering::Relaxed);
+    }
+
+    /// Counts `mentions` more mentions returned.
+    pub(crate) fn add_mentions(&self, mentions: usize) {
+        self.mentions.fetch_add(mentions, Ordering::Relaxed);
+    }
+}
+
+/// The layer: wraps the service so that every call is timed, logged and counted.
+#[derive(Clone)]
+pub(crate) struct CallLayer {
+    metrics: Arc<Metrics>,
+    unary_timeout: Option<Duration>,
+}
+
+impl CallLayer {
+    /// Counts calls in `metrics`; a unary call over `unary_timeout` ends DEADLINE_EXCEEDED.
+    pub(crate) fn new(metrics: Arc<Metrics>, unary_timeout: Option<Duration>) -> CallLayer {
+        CallLayer {
+            metrics,
+            unary_timeout,
+        }
+    }
+}
+
+impl<S> Layer<S> for CallLayer {
+    type Service = CallService<S>;
+
+    fn layer(&self, inner: S) -> CallService<S> {
+        CallService {
+            inner,
+            layer: self.clone(),
+        }
+    }
+}
+
+/// The wrapped service.
+#[derive(Clone)]
+pub(crate) struct CallService<S> {
+    inner: S,
+    layer: CallLayer,
+}
+
+impl<S: NamedService> NamedService for CallService<S> {
+    const NAME: &'static str = S::NAME;
+}
+
+type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
+
+impl<S, B> Service<http::Request<B>> for CallService<S>
+where
+    S: Service<http::Request<B>, Response = http::Response<Body>> + Send,
+    S::Future: Send + 'static,
+    S::Error: Send + 'static,
+{
+    type Response = http::Response<Body>;
+    type Error = S::Error;
+    type Future = BoxFuture<Result<http::Response<Body>, S::Error>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut request: http::Request<B>) -> Self::Future {
+        let Some(method) = Method::from_path(request.uri().path()) else {
+            // Not a method of the contract: tonic answers UNIMPLEMENTED; nothing to count.
+            return Box::pin(self.inner.call(request));
+        };
+        let record = Arc::new(CallRecord::default());
+        request.extensions_mut().insert(record.clone());
+        let mut call = Call::start(
+            &self.layer.metrics,
+            method,
+            request_id(request.headers()),
+            record,
+        );
+        let timeout = self
+            .layer
+            .unary_timeout
+            .filter(|_| method.grpc_type() == "unary");
+        let answer = self.inner.call(request);
+        Box::pin(async move {
+            let mut response = match timeout {
+                Some(limit) => match tokio::time::timeout(limit, answer).await {
+                    Ok(response) => response?,
+                    Err(_) => Status::from(CallError::Timeout(limit)).into_http(),
+                },
+                None => answer.await?,
+            };
+            if let Ok(id) = HeaderValue::from_str(&call.request_id) {
+                response.headers_mut().insert(REQUEST_ID_HEADER, id);
+            }
+            // An error answered at once carries its status in the headers ("trailers only").
+            if let Some(status) = Status::from_header_map(response.headers()) {
+                call.finish(&status);
+                return Ok(response);
+            }
+            Ok(response.map(|body| {
+                Body::new(LoggedBody {
+                    inner: body,
+                    call: Some(call),
+                })
+            }))
+        })
+    }
+}
+
+/// One call in progress: logged and counted once, when its status is known or when it is
+/// dropped without one.
+struct Call {
+    metrics: Arc<Metrics>,
+    method: Method,
+    request_id: String,
+    started: Instant,
+    record: Arc<CallRecord>,
+    finished: bool,
+}
+
+impl Call {
+    fn start(
+        metrics: &Arc<Metrics>,
+        method: Method,
+        request_id: String,
+        record: Arc<CallRecord>,
+    ) -> Call {
+        metrics.call_started(method);
+        Call {
+            metrics: metrics.clone(),
+            method,
+            request_id,
+            started: Instant::now(),
+            record,
+            finished: false,
+        }
+    }
+
+    fn finish(&mut self, status: &Status) {
+        self.write(status.code(), status.message());
+    }
+
+    fn write(&mut self, code: Code, message: &str) {
+        if self.finished {
+            return;
+        }
+        self.finished = true;
+        let elapsed = self.started.elapsed();
+        let text_bytes = self.record.text_bytes.load(Ordering::Relaxed);
+        let mentions = self.record.mentions.load(Ordering::Relaxed);
+        self.metrics
+            .call_handled(self.method, code, elapsed, text_bytes, mentions);
+        let error = (code != Code::Ok).then_some(message);
+        log_call(
+            &self.request_id,
+            self.method.name(),
+            code,
+            elapsed,
+            text_bytes,
+            mentions,
+            error,
+        );
+    }
+}
+
+impl Drop for Call {
+    fn drop(&mut self) {
+        self.write(Code::Cancelled, "the call ended before its answer");
+    }
+}
+
+/// A response body that finishes its call when the status goes by in the trailers.
+struct LoggedBody {
+    inner: Body,
+    call: Option<Call>,
+}
+
+impl http_body::Body for LoggedBody {
+    type Data = <Body as http_body::Body>::Data;
+    type Error = <Body as http_body::Body>::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Self::Data>, Self::Error>>> {
+        let polled = Pin::new(&mut self.inner).poll_frame(cx);
+        match &polled {
+            Poll::Ready(Some(Ok(frame))) => {
+                if let Some(trailers) = frame.trailers_ref() {
+                    self.finish(&status_of(trailers));
+                }
+            }
+            Poll::Ready(Some(Err(status))) => self.finish(status),
+            // The body ended without trailers: tonic always sends them, so this is a transport
+            // failure, counted as such.
+            Poll::Ready(None) => self.finish(&Status::unknown("the answer ended without a status")),
+            Poll::Pending => {}
+        }
+        polled
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
+    }
+}
+
+impl LoggedBody {
+    fn finish(&mut self, status: &Status) {
+        if let Some(mut call) = self.call.take() {
+            call.finish(status);
+        }
+    }
+}
+
+/// The status trailers carry; trailers without one are a broken answer.
+fn status_of(trailers: &HeaderMap) -> Status {
+    Status::from_header_map(trailers)
+        .unwrap_or_else(|| Status::unknown("the answer's trailers carry no status"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A service that never answers, as a call stuck past any limit.
+    #[derive(Clone)]
+    struct Never;
+
+    impl Service<http::Request<()>> for Never {
+        type Response = http::Response<Body>;
+        type Error = std::convert::Infallible;
+        type Future = std::future::Pending<Result<http::Response<Body>, Self::Error>>;
+
+        fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+            Poll::Ready(Ok(()))
+        }
+
+        fn call(&mut self, _: http::Request<()>) -> Self::Future {
+            std::future::pending()
+        }
+    }
+
+    fn call_to(path: &str) -> http::Request<()> {
+        http::Request::builder()
+            .uri(path)
+            .header(REQUEST_ID_HEADER, "req-7")
+            .body(())
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_unary_call_over_the_request_timeout_is_deadline_exceeded() {
+        let metrics = Arc::new(Metrics::new());
+        let layer = CallLayer::new(metrics, Some(Duration::from_millis(1)));
+        let response = layer
+            .layer(Never)
+            .call(call_to("/alam.v1.EntityExtractor/Extract"))
+            .await
+            .unwrap();
+        let status = Status::from_header_map(response.headers()).unwrap();
+        assert_eq!(status.code(), Code::DeadlineExceeded);
+        assert!(
+            status.message().contains("--request-timeout"),
+            "{}",
+            status.message()
+        );
+        assert_eq!(response.headers()[REQUEST_ID_HEADER], "req-7");
+    }
+
+    #[tokio::test]
+    async fn a_stream_is_not_timed_as_a_whole() {
+        let metrics = Arc::new(Metrics::new());
+        let layer = CallLayer::new(metrics, Some(Duration::from_millis(1)));
+        let mut service = layer.layer(Never);
+        let call = service.call(call_to("/alam.v1.EntityExtractor/ExtractStream"));
+        // Still waiting well past the limit: each request of a stream has its own.
+        let waited = tokio::time::timeout(Duration::from_millis(50), call).await;
+        assert!(waited.is_err());
+    }
+}
