@@ -38,6 +38,8 @@ pub enum Problem {
     Io(String),
     /// A directory holds no `*.toml` or `*.jsonl` file.
     NoFiles,
+    /// A gazetteer entry of a directory is not a file (a folder named `*.toml`, say).
+    NotAFile,
     /// A file is not valid UTF-8.
     NotUtf8,
     /// Malformed TOML or JSON, or a field of the wrong shape.
@@ -72,6 +74,14 @@ pub enum Problem {
     /// almost anywhere.
     NoLetter {
         /// The list, such as `aliases`.
+        field: &'static str,
+        /// The alias as written.
+        alias: String,
+    },
+    /// An alias that is an Arabic function word (`في`, `من`, `هو` …), which would match ordinary
+    /// prose everywhere.
+    FunctionWord {
+        /// The list, such as `short_names`.
         field: &'static str,
         /// The alias as written.
         alias: String,
@@ -128,6 +138,7 @@ impl fmt::Display for GazetteerError {
             Problem::NoFiles => {
                 f.write_str("no gazetteer files (*.toml or *.jsonl) in this directory")
             }
+            Problem::NotAFile => f.write_str("not a file (a gazetteer entry must be a file)"),
             Problem::NotUtf8 => f.write_str("not valid UTF-8"),
             Problem::Syntax(message) => f.write_str(message),
             Problem::BadId(id) => write!(
@@ -151,6 +162,11 @@ impl fmt::Display for GazetteerError {
                     "`{field}` {alias:?} has no letter: a name needs at least one"
                 )
             }
+            Problem::FunctionWord { field, alias } => write!(
+                f,
+                "`{field}` {alias:?} is an Arabic function word: it would match ordinary prose \
+                 everywhere; leave it out, or give the full name"
+            ),
             Problem::BadDemonymStem(stem) => write!(
                 f,
                 "demonym stem {stem:?} does not end in ي: list the masculine singular without \

@@ -49,7 +49,7 @@ use crate::demonym;
 use crate::error::{GazetteerError, Location, Problem};
 use crate::normalize::normalize;
 use crate::variants;
-use crate::words::is_word_char;
+use crate::words::{FUNCTION_WORDS, is_word_char};
 
 /// The default gazetteers, compiled in from `gazetteers/` by `build.rs`: (file name, contents).
 static EMBEDDED: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/embedded_gazetteers.rs"));
@@ -244,6 +244,26 @@ struct TomlFile {
     entity: Vec<Record<toml::Spanned<String>>>,
 }
 
+/// The file formats of gazetteers, by extension (in any case: `cities.TOML` is TOML).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Format {
+    Toml,
+    Jsonl,
+}
+
+impl Format {
+    fn of(path: &Path) -> Option<Format> {
+        let extension = path.extension()?.to_str()?;
+        if extension.eq_ignore_ascii_case("toml") {
+            Some(Format::Toml)
+        } else if extension.eq_ignore_ascii_case("jsonl") {
+            Some(Format::Jsonl)
+        } else {
+            None
+        }
+    }
+}
+
 /// Where gazetteers come from: the defaults compiled in, or a directory of `*.toml` and
 /// `*.jsonl` files.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -305,18 +325,28 @@ impl Gazetteer {
         let mut paths = Vec::new();
         for entry in std::fs::read_dir(dir).map_err(|e| io_error(dir, e))? {
             let path = entry.map_err(|e| io_error(dir, e))?.path();
-            let is_data = matches!(
-                path.extension().and_then(|e| e.to_str()),
-                Some("toml" | "jsonl")
-            );
             // Kubernetes mounts a ConfigMap as symlinks and hidden `..data` folders: follow
             // the links, skip the hidden entries.
             let hidden = path
                 .file_name()
                 .and_then(|n| n.to_str())
                 .is_some_and(|n| n.starts_with('.'));
-            if is_data && !hidden && path.is_file() {
-                paths.push(path);
+            if hidden || Format::of(&path).is_none() {
+                continue;
+            }
+            // A gazetteer entry that cannot be read (a dangling symlink of a half-finished
+            // swap, a symlink loop, a folder) fails the load: skipping it would drop its
+            // entities without a word.
+            match std::fs::metadata(&path) {
+                Ok(metadata) if metadata.is_file() => paths.push(path),
+                Ok(_) => {
+                    return Err(GazetteerError {
+                        file: path,
+                        location: Location::File,
+                        problem: Problem::NotAFile,
+                    });
+                }
+                Err(e) => return Err(io_error(&path, e)),
             }
         }
         if paths.is_empty() {
@@ -361,7 +391,7 @@ impl Gazetteer {
             hash.write(&[0]);
             hash.write(text.as_bytes());
             hash.write(&[0]);
-            let (source, records) = if path.extension().is_some_and(|e| e == "jsonl") {
+            let (source, records) = if Format::of(&path) == Some(Format::Jsonl) {
                 (None, parse_jsonl(&path, &text)?)
             } else {
                 let (source, refused, records) = parse_toml(&path, &text)?;
@@ -696,6 +726,12 @@ fn check_matchable(field: &'static str, alias: &str) -> Result<(), Problem> {
             alias: alias.to_string(),
         });
     }
+    if FUNCTION_WORDS.contains(&normalized.trim()) {
+        return Err(Problem::FunctionWord {
+            field,
+            alias: alias.to_string(),
+        });
+    }
     Ok(())
 }
 
@@ -819,6 +855,11 @@ mod tests {
                 "`aliases` \"- 2024 -\" has no letter",
             ),
             (
+                "function.toml",
+                format!("{KZ}short_names = [\"إلى\"]\n"),
+                "`short_names` \"إلى\" is an Arabic function word",
+            ),
+            (
                 "name.toml",
                 KZ.replace("\"Kazakhstan\"", "\" \""),
                 "`name_en` is empty",
@@ -879,6 +920,39 @@ mod tests {
         assert_eq!(a.version(), load("c.toml", KZ).unwrap().version());
         assert_ne!(a.version(), b.version());
         assert_eq!(a.version().len(), 16);
+    }
+
+    #[test]
+    #[cfg(unix)]
+    fn an_entry_that_cannot_be_read_fails_the_load_and_any_case_of_extension_loads() {
+        let entity = "[[entity]]\nid = \"city:x\"\nname_ar = \"اكس\"\nname_en = \"X\"\n";
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("cities.TOML"), entity).unwrap();
+        let gazetteer = Gazetteer::load_dir(dir.path()).unwrap();
+        assert!(
+            gazetteer.get("city:x").is_some(),
+            "cities.TOML was not loaded"
+        );
+
+        // A dangling symlink, as a half-finished ConfigMap swap leaves one.
+        std::os::unix::fs::symlink(dir.path().join("gone.toml"), dir.path().join("p.toml"))
+            .unwrap();
+        let error = Gazetteer::load_dir(dir.path()).unwrap_err();
+        assert_eq!(error.file, dir.path().join("p.toml"));
+        assert!(matches!(error.problem, Problem::Io(_)), "{error}");
+        std::fs::remove_file(dir.path().join("p.toml")).unwrap();
+
+        // A symlink loop.
+        let looped = dir.path().join("loop.jsonl");
+        std::os::unix::fs::symlink(&looped, &looped).unwrap();
+        let error = Gazetteer::load_dir(dir.path()).unwrap_err();
+        assert_eq!(error.file, looped);
+        std::fs::remove_file(&looped).unwrap();
+
+        // A folder with a gazetteer's name.
+        std::fs::create_dir(dir.path().join("orgs.toml")).unwrap();
+        let error = Gazetteer::load_dir(dir.path()).unwrap_err();
+        assert_eq!(error.problem, Problem::NotAFile, "{error}");
     }
 
     #[test]

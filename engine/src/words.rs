@@ -28,6 +28,99 @@ fn is_other_word_char(c: char) -> bool {
             0x0300..=0x036F | 0x1AB0..=0x1AFF | 0x1DC0..=0x1DFF | 0x20D0..=0x20FF | 0xFE20..=0xFE2F)
 }
 
+/// Arabic function words (prepositions, conjunctions, particles, pronouns, demonstratives,
+/// relative pronouns, the commonest auxiliaries), in normalized spelling. A name, alias or short
+/// name that is one of them would match ordinary prose everywhere, so a gazetteer that lists one
+/// is refused.
+pub(crate) const FUNCTION_WORDS: &[&str] = &[
+    // Prepositions and their common compounds.
+    "في",
+    "من",
+    "الي",
+    "علي",
+    "عن",
+    "مع",
+    "بين",
+    "بعد",
+    "قبل",
+    "عند",
+    "حتي",
+    "منذ",
+    "حول",
+    "خلال",
+    "ضد",
+    "نحو",
+    "لدي",
+    "مثل",
+    "امام",
+    "دون",
+    "سوي",
+    "تحت",
+    "فوق",
+    "ذات",
+    // Conjunctions and particles.
+    "ثم",
+    "او",
+    "ام",
+    "بل",
+    "لكن",
+    "ان",
+    "لا",
+    "لم",
+    "لن",
+    "ما",
+    "قد",
+    "لقد",
+    "الا",
+    "اذا",
+    "لو",
+    "كما",
+    "حيث",
+    "عندما",
+    "اي",
+    "كي",
+    "لكي",
+    "يا",
+    "ليس",
+    "كل",
+    "بعض",
+    "غير",
+    // Pronouns, demonstratives, relative pronouns.
+    "هو",
+    "هي",
+    "هم",
+    "هن",
+    "نحن",
+    "انا",
+    "انت",
+    "هذا",
+    "هذه",
+    "ذلك",
+    "تلك",
+    "هنا",
+    "هناك",
+    "الذي",
+    "التي",
+    "الذين",
+    "اللذين",
+    "اللتين",
+    // Auxiliaries and pronoun-suffixed prepositions.
+    "كان",
+    "كانت",
+    "يكون",
+    "له",
+    "لها",
+    "لهم",
+    "به",
+    "بها",
+    "فيه",
+    "فيها",
+    "منه",
+    "منها",
+    "عليه",
+    "عليها",
+];
+
 /// The proclitics a name may carry, in normalized spelling.
 pub const PROCLITICS: [&str; 11] = ["و", "ف", "ب", "ل", "ك", "وب", "ول", "وك", "فب", "فل", "فك"];
 
@@ -81,6 +174,13 @@ pub(crate) fn prefix_before(text: &[u8], start: usize) -> Prefix {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn function_words_are_listed_normalized() {
+        for word in FUNCTION_WORDS {
+            assert_eq!(crate::normalize(word), *word);
+        }
+    }
 
     #[test]
     fn word_characters() {

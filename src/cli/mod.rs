@@ -192,10 +192,19 @@ fn extract(args: ExtractArgs) -> Result<ExitCode, Failure> {
             }
         };
         if args.jsonl {
-            for (i, line) in BufReader::new(reader).lines().enumerate() {
+            // Lines as bytes, so that a line of invalid UTF-8 fails alone and the stream goes on.
+            for (i, line) in BufReader::new(reader).split(b'\n').enumerate() {
                 let line_number = i + 1;
-                let line = match line {
-                    Ok(line) => line,
+                let line = match line.map(String::from_utf8) {
+                    Ok(Ok(line)) => line,
+                    Ok(Err(e)) => {
+                        out.flush()?;
+                        report(format!(
+                            "{name}:{line_number}: not valid UTF-8 (at byte {} of the line)",
+                            e.utf8_error().valid_up_to()
+                        ));
+                        continue;
+                    }
                     Err(e) => {
                         out.flush()?;
                         report(format!("{name}:{line_number}: {e}"));

@@ -81,8 +81,9 @@ pub struct ServeArgs {
     /// How often --watch looks at the gazetteer directory.
     #[arg(long, value_name = "DURATION", env = "ALAM_WATCH_INTERVAL", default_value = "2s", value_parser = parse_interval)]
     watch_interval: Duration,
-    /// Where to serve Prometheus metrics (GET /metrics); "off" for nowhere.
-    #[arg(long, value_name = "HOST:PORT|off", env = "ALAM_METRICS_ADDR", default_value = "0.0.0.0:9090", value_parser = parse_metrics_addr)]
+    /// Where to serve Prometheus metrics (GET /metrics), loopback by default (they have no
+    /// authentication: open them to a network deliberately, e.g. 0.0.0.0:9090); "off" for nowhere.
+    #[arg(long, value_name = "HOST:PORT|off", env = "ALAM_METRICS_ADDR", default_value = "127.0.0.1:9090", value_parser = parse_metrics_addr)]
     metrics_addr: MetricsAddr,
     /// Serve TLS with this certificate chain (PEM); needs --tls-key.
     #[arg(long, value_name = "FILE", env = "ALAM_TLS_CERT", requires = "tls_key")]
@@ -167,10 +168,29 @@ impl fmt::Display for Span {
 }
 
 impl ServeArgs {
-    /// The server's configuration from the flags.
-    fn config(&self) -> ServeConfig {
+    /// The server's configuration from the flags, checked together: an error names the flags
+    /// that disagree and how to fix them.
+    fn config(&self) -> Result<ServeConfig, String> {
         let max_text_bytes = self.max_text_bytes.0;
-        ServeConfig {
+        if max_text_bytes == 0 {
+            return Err("--max-text-bytes must be above 0".to_string());
+        }
+        if self.max_batch == 0 {
+            return Err(
+                "--max-batch must be at least 1 (ExtractBatch takes no request at 0)".into(),
+            );
+        }
+        if let Some(max_message) = self.max_message_bytes
+            && max_message.0 <= max_text_bytes
+        {
+            return Err(format!(
+                "--max-message-bytes {max_message} is not above --max-text-bytes {}: a text at \
+                 the limit could not arrive in a message; raise it, or leave it unset \
+                 (max-text-bytes + 64KiB)",
+                self.max_text_bytes
+            ));
+        }
+        Ok(ServeConfig {
             max_text_bytes,
             max_batch: self.max_batch,
             max_message_bytes: self
@@ -180,7 +200,7 @@ impl ServeArgs {
             concurrency_limit: (self.concurrency_limit > 0).then_some(self.concurrency_limit),
             drain_delay: self.drain_delay.0,
             shutdown_timeout: self.shutdown_timeout.0,
-        }
+        })
     }
 
     /// The TLS files, when TLS is asked for.
@@ -205,6 +225,13 @@ impl ServeArgs {
 /// standard error, loads the gazetteers, serves until SIGTERM or SIGINT, reloading them on
 /// SIGHUP. Exit code 0 after a clean shutdown, 1 otherwise.
 pub fn run(args: ServeArgs) -> ExitCode {
+    let config = match args.config() {
+        Ok(config) => config,
+        Err(e) => {
+            eprintln!("alam: {e}");
+            return ExitCode::from(2);
+        }
+    };
     let log_format = args.log_format;
     init_logging(log_format);
     // Matching is CPU-bound: as many blocking threads as cores is all that helps.
@@ -290,7 +317,7 @@ pub fn run(args: ServeArgs) -> ExitCode {
                 std::process::exit(1);
             });
         };
-        match serve_with_ops(listener, args.config(), ops, load, shutdown).await {
+        match serve_with_ops(listener, config, ops, load, shutdown).await {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 // Log collectors read JSON lines; people read the plain line.
@@ -370,7 +397,51 @@ fn parse_bytes(text: &str) -> Result<usize, String> {
 
 #[cfg(test)]
 mod tests {
+    use clap::Parser;
+
     use super::*;
+
+    /// `alam serve`'s flags alone.
+    #[derive(Parser)]
+    struct Flags {
+        #[command(flatten)]
+        serve: ServeArgs,
+    }
+
+    fn config(flags: &[&str]) -> Result<ServeConfig, String> {
+        let argv = std::iter::once("serve").chain(flags.iter().copied());
+        Flags::try_parse_from(argv).unwrap().serve.config()
+    }
+
+    #[test]
+    fn the_defaults_are_the_servers() {
+        let (flags, defaults) = (config(&[]).unwrap(), ServeConfig::default());
+        assert_eq!(flags.max_text_bytes, defaults.max_text_bytes);
+        assert_eq!(flags.max_batch, defaults.max_batch);
+        assert_eq!(flags.max_message_bytes, defaults.max_message_bytes);
+        assert_eq!(flags.request_timeout, defaults.request_timeout);
+        assert_eq!(flags.concurrency_limit, defaults.concurrency_limit);
+        assert_eq!(flags.drain_delay, defaults.drain_delay);
+        assert_eq!(flags.shutdown_timeout, defaults.shutdown_timeout);
+    }
+
+    #[test]
+    fn flags_that_disagree_are_refused_with_what_to_do() {
+        let error =
+            config(&["--max-message-bytes", "1KiB", "--max-text-bytes", "2MiB"]).unwrap_err();
+        assert!(error.contains("--max-message-bytes 1KiB"), "{error}");
+        assert!(error.contains("--max-text-bytes 2MiB"), "{error}");
+        assert!(
+            config(&["--max-batch", "0"])
+                .unwrap_err()
+                .contains("--max-batch")
+        );
+        assert!(config(&["--max-text-bytes", "0"]).is_err());
+        let zero_means_none =
+            config(&["--request-timeout", "0", "--concurrency-limit", "0"]).unwrap();
+        assert_eq!(zero_means_none.request_timeout, None);
+        assert_eq!(zero_means_none.concurrency_limit, None);
+    }
 
     #[test]
     fn durations() {

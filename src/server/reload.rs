@@ -53,8 +53,13 @@ impl Reloader {
     pub async fn reload(&self, cause: &str) -> Result<(), String> {
         let _one_at_a_time = self.one_at_a_time.lock().await;
         let source = GazetteerSource::Dir(self.dir.clone());
+        let serving = self.slot.current();
         let built = tokio::task::spawn_blocking(move || {
-            Extractor::load(&source).map_err(|e| e.to_string())
+            let extractor = Extractor::load(&source).map_err(|e| e.to_string())?;
+            match serving {
+                Some(serving) => keeps_every_type(&serving.extractor, extractor),
+                None => Ok(extractor),
+            }
         })
         .await
         .unwrap_or_else(|e| Err(format!("the reload task failed: {e}")));
@@ -98,6 +103,27 @@ impl Reloader {
             }
         }
     }
+}
+
+/// `new` if it has every entity type `serving` has. A type gone at once is a file lost (a
+/// renamed or half-swapped file) far more often than an intent: callers filtering on it would
+/// all fail. Removing a type is a restart, not a reload.
+fn keeps_every_type(serving: &Extractor, new: Extractor) -> Result<Extractor, String> {
+    let kept = new.gazetteer().types();
+    let lost: Vec<&str> = serving
+        .gazetteer()
+        .types()
+        .into_iter()
+        .filter(|t| !kept.contains(t))
+        .collect();
+    if lost.is_empty() {
+        return Ok(new);
+    }
+    Err(format!(
+        "the new gazetteers have no entity of type {}, which the serving ones have; a file \
+         missing or unreadable? (to remove a type, restart the server)",
+        lost.join(", ")
+    ))
 }
 
 /// What the watcher compares: each visible entry's name, size, modification time and inode
@@ -192,6 +218,26 @@ pub async fn on_sighup(reloader: Option<Arc<Reloader>>, slot: Arc<ExtractorSlot>
 #[cfg(test)]
 mod tests {
     use super::*;
+    use alam_engine::Gazetteer;
+
+    fn extractor(files: &[(&str, &str)]) -> Extractor {
+        let files = files
+            .iter()
+            .map(|(name, text)| (PathBuf::from(name), text.to_string()));
+        Extractor::new(Gazetteer::from_files(files).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn a_reload_that_loses_a_whole_type_is_refused() {
+        let city = "[[entity]]\nid = \"city:x\"\nname_ar = \"اكس\"\nname_en = \"X\"\n";
+        let country = "[[entity]]\nid = \"country:y\"\nname_ar = \"واي\"\nname_en = \"Y\"\n";
+        let serving = extractor(&[("cities.toml", city), ("countries.toml", country)]);
+        let error =
+            keeps_every_type(&serving, extractor(&[("countries.toml", country)])).unwrap_err();
+        assert!(error.contains("no entity of type city"), "{error}");
+        let grown = extractor(&[("cities.toml", city), ("countries.toml", country)]);
+        assert!(keeps_every_type(&extractor(&[("cities.toml", city)]), grown).is_ok());
+    }
 
     #[test]
     fn the_fingerprint_sees_a_replaced_file_and_ignores_hidden_entries() {

@@ -74,6 +74,13 @@ impl fmt::Display for CallError {
                 "text of {len} bytes is over the limit of {max} bytes (--max-text-bytes); \
                  split the document"
             ),
+            // The type is the caller's: echoed cut, like every caller's value.
+            CallError::Engine(ExtractError::UnknownType { given, valid }) => write!(
+                f,
+                "unknown entity type {}; valid types: {}",
+                Echo(given),
+                valid.join(", ")
+            ),
             CallError::Engine(e) => write!(f, "{e}"),
             CallError::UnknownOffsetEncoding(value) => write!(
                 f,
@@ -87,13 +94,14 @@ impl fmt::Display for CallError {
             ),
             CallError::BadPageToken { token } => write!(
                 f,
-                "page_token {token:?} is not one this server handed out; pass the \
-                 next_page_token of the previous page, or an empty token for the first page"
+                "page_token {} is not one this server handed out; pass the \
+                 next_page_token of the previous page, or an empty token for the first page",
+                Echo(token)
             ),
             CallError::MissingId => {
                 f.write_str("id is empty; pass an entity id such as \"country:KZ\"")
             }
-            CallError::UnknownEntity { id } => write!(f, "no entity has the id {id:?}"),
+            CallError::UnknownEntity { id } => write!(f, "no entity has the id {}", Echo(id)),
             CallError::Timeout(limit) => write!(
                 f,
                 "the call took longer than the server's limit of {:.3} s (--request-timeout)",
@@ -101,6 +109,25 @@ impl fmt::Display for CallError {
             ),
             CallError::Panic(_) => f.write_str("internal error while serving the call (logged)"),
             CallError::At { index, error } => write!(f, "request #{index}: {error}"),
+        }
+    }
+}
+
+/// A caller's value quoted in a message: escaped, and cut after [`Echo::MAX_CHARS`] characters,
+/// so that a huge or hostile value cannot bloat a status (whose trailers have a size limit) or a
+/// log line.
+pub(crate) struct Echo<'a>(pub(crate) &'a str);
+
+impl Echo<'_> {
+    /// The most characters of a caller's value quoted.
+    pub(crate) const MAX_CHARS: usize = 64;
+}
+
+impl fmt::Display for Echo<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0.char_indices().nth(Echo::MAX_CHARS) {
+            None => write!(f, "{:?}", self.0),
+            Some((cut, _)) => write!(f, "{:?}… ({} bytes in all)", &self.0[..cut], self.0.len()),
         }
     }
 }
@@ -133,6 +160,17 @@ mod tests {
             assert_ne!(mistake.code(), Code::Internal, "{mistake}");
             assert_ne!(mistake.at(3).code(), Code::Internal);
         }
+    }
+
+    #[test]
+    fn a_callers_value_is_echoed_cut_and_escaped() {
+        let id = "\u{7}".repeat(100_000);
+        let message = CallError::UnknownEntity { id }.to_string();
+        assert!(message.len() < 600, "{} bytes", message.len());
+        assert!(message.contains("\\u{7}"), "{message}");
+        assert!(message.ends_with("(100000 bytes in all)"), "{message}");
+        let short = CallError::UnknownEntity { id: "x:y".into() }.to_string();
+        assert_eq!(short, "no entity has the id \"x:y\"");
     }
 
     #[test]
