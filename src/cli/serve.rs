@@ -248,17 +248,7 @@ pub fn run(args: ServeArgs) -> ExitCode {
         }
     };
     runtime.block_on(async move {
-        let listener = match tokio::net::TcpListener::bind(args.addr).await {
-            Ok(listener) => listener,
-            Err(e) => {
-                eprintln!("alam: cannot listen on {}: {e}", args.addr);
-                return ExitCode::from(1);
-            }
-        };
-        match listener.local_addr() {
-            Ok(addr) => eprintln!("alam: serving on {addr}"),
-            Err(e) => eprintln!("alam: serving on {} ({e})", args.addr),
-        }
+        // TLS first: a broken certificate must stop the server before it says it serves.
         let tls = match args.tls_files().map(|files| files.load()).transpose() {
             Ok(tls) => {
                 if tls.is_some() {
@@ -272,6 +262,17 @@ pub fn run(args: ServeArgs) -> ExitCode {
                 return ExitCode::from(1);
             }
         };
+        let listener = match tokio::net::TcpListener::bind(args.addr).await {
+            Ok(listener) => listener,
+            Err(e) => {
+                eprintln!("alam: cannot listen on {}: {e}", args.addr);
+                return ExitCode::from(1);
+            }
+        };
+        match listener.local_addr() {
+            Ok(addr) => eprintln!("alam: serving on {addr}"),
+            Err(e) => eprintln!("alam: serving on {} ({e})", args.addr),
+        }
         let metrics_listener = match args.metrics_addr.0 {
             Some(addr) => match tokio::net::TcpListener::bind(addr).await {
                 Ok(listener) => {

@@ -27,7 +27,7 @@ use tower_service::Service;
 
 use super::logging::{REQUEST_ID_HEADER, log_call, request_id};
 use super::metrics::{Method, Metrics};
-use super::status::CallError;
+use super::status::{self, CallError};
 
 /// What a handler adds to its call's log line and metrics.
 #[derive(Debug, Default)]
@@ -139,12 +139,19 @@ where
                 },
                 None => answer.await?,
             };
+            // An error answered at once carries its status in the headers ("trailers only").
+            if let Some(status) = Status::from_header_map(response.headers()) {
+                let code = status.code();
+                let status = status::for_caller(status);
+                if status.code() != code {
+                    response = status.clone().into_http();
+                }
+                call.finish(&status);
+            }
             if let Ok(id) = HeaderValue::from_str(&call.request_id) {
                 response.headers_mut().insert(REQUEST_ID_HEADER, id);
             }
-            // An error answered at once carries its status in the headers ("trailers only").
-            if let Some(status) = Status::from_header_map(response.headers()) {
-                call.finish(&status);
+            if call.finished {
                 return Ok(response);
             }
             Ok(response.map(|body| {

@@ -22,6 +22,7 @@ use super::metrics::{self, Metrics};
 use super::reload::{self, ReloadConfig, Reloader};
 use super::service::EntityExtractorService;
 use super::slot::{ExtractorSlot, LoadedExtractor};
+use super::tls::error_chain;
 use crate::proto::entity_extractor_server::EntityExtractorServer;
 use alam_engine::Extractor;
 
@@ -124,7 +125,7 @@ impl fmt::Display for ServeError {
         match self {
             ServeError::Load(e) => write!(f, "cannot load the gazetteers: {e}"),
             ServeError::Reflection(e) => write!(f, "cannot build the reflection service: {e}"),
-            ServeError::Tls(e) => write!(f, "TLS configuration: {e:?}"),
+            ServeError::Tls(e) => write!(f, "TLS configuration: {}", error_chain(e)),
             ServeError::Transport(e) => write!(f, "transport: {e}"),
             ServeError::Task(e) => write!(f, "server task: {e}"),
             ServeError::ShutdownTimeout(limit) => write!(

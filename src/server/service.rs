@@ -15,7 +15,7 @@ use super::convert;
 use super::extraction::{self, Limits};
 use super::paging;
 use super::slot::{ExtractorSlot, LoadedExtractor};
-use super::status::CallError;
+use super::status::{self, CallError};
 use crate::proto::entity_extractor_server::EntityExtractor;
 use crate::proto::{
     Entity, ExtractBatchRequest, ExtractBatchResponse, ExtractRequest, ExtractResponse,
@@ -105,7 +105,7 @@ impl EntityExtractor for EntityExtractorService {
                     Ok(Some(request)) => request,
                     Ok(None) => return,
                     Err(status) => {
-                        let _ = answers.send(Err(status)).await;
+                        let _ = answers.send(Err(status::for_caller(status))).await;
                         return;
                     }
                 };

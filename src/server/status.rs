@@ -113,6 +113,31 @@ impl fmt::Display for CallError {
     }
 }
 
+/// The messages with which tonic and prost (0.14) report a request they could not decode: a
+/// wrong wire type, invalid UTF-8 in a string field, a truncated message, a bad compression
+/// flag or compressed data.
+const UNDECODABLE: [&str; 4] = [
+    "failed to decode Protobuf message",
+    "protocol error:",
+    "Unexpected EOF decoding stream",
+    "Error decompressing",
+];
+
+/// A status as the caller should get it. tonic and prost answer INTERNAL for a request they
+/// cannot decode, as gRPC's status guide says; here INTERNAL means a bug of ours, and an
+/// undecodable request is the caller's mistake: INVALID_ARGUMENT, saying so.
+pub(crate) fn for_caller(status: Status) -> Status {
+    if status.code() == Code::Internal
+        && UNDECODABLE.iter().any(|m| status.message().starts_with(m))
+    {
+        return Status::invalid_argument(format!(
+            "the request could not be decoded as the method's message: {}",
+            status.message()
+        ));
+    }
+    status
+}
+
 /// A caller's value quoted in a message: escaped, and cut after [`Echo::MAX_CHARS`] characters,
 /// so that a huge or hostile value cannot bloat a status (whose trailers have a size limit) or a
 /// log line.
@@ -171,6 +196,21 @@ mod tests {
         assert!(message.ends_with("(100000 bytes in all)"), "{message}");
         let short = CallError::UnknownEntity { id: "x:y".into() }.to_string();
         assert_eq!(short, "no entity has the id \"x:y\"");
+    }
+
+    #[test]
+    fn an_undecodable_request_is_the_callers_mistake() {
+        let decoded = for_caller(Status::internal(
+            "failed to decode Protobuf message: ExtractRequest.text: invalid string value: data is not UTF-8 encoded",
+        ));
+        assert_eq!(decoded.code(), Code::InvalidArgument);
+        assert!(
+            decoded.message().contains("not UTF-8"),
+            "{}",
+            decoded.message()
+        );
+        let ours = for_caller(Status::from(CallError::Panic("bug".into())));
+        assert_eq!(ours.code(), Code::Internal);
     }
 
     #[test]

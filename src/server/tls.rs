@@ -18,7 +18,8 @@ pub struct TlsFiles {
 }
 
 impl TlsFiles {
-    /// Reads the files into the server's TLS configuration; an error names the file.
+    /// Reads the files into the server's TLS configuration and checks that rustls takes it; an
+    /// error names the files and the reason.
     pub fn load(&self) -> Result<ServerTlsConfig, String> {
         let read = |path: &Path| {
             std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
@@ -28,6 +29,33 @@ impl TlsFiles {
         if let Some(ca) = &self.client_ca {
             config = config.client_ca_root(Certificate::from_pem(read(ca)?));
         }
+        // rustls parses the PEM here; its error alone would not say which files it read.
+        tonic::transport::Server::builder()
+            .tls_config(config.clone())
+            .map_err(|e| format!("{}: {}", self.describe(), error_chain(&e)))?;
         Ok(config)
     }
+
+    fn describe(&self) -> String {
+        let mut files = format!(
+            "TLS with certificate {} and key {}",
+            self.cert.display(),
+            self.key.display()
+        );
+        if let Some(ca) = &self.client_ca {
+            files.push_str(&format!(" and client CA {}", ca.display()));
+        }
+        files
+    }
+}
+
+/// An error and its sources, as one line: `a: b: c`.
+pub(crate) fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut line = error.to_string();
+    let mut source = error.source();
+    while let Some(e) = source {
+        line.push_str(&format!(": {e}"));
+        source = e.source();
+    }
+    line
 }
