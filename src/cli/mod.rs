@@ -31,7 +31,7 @@ enum Command {
     /// aliases.
     Check(CheckArgs),
     /// Run the gRPC service.
-    Serve(serve::ServeArgs),
+    Serve(Box<serve::ServeArgs>),
 }
 
 #[derive(clap::Args, Debug)]
@@ -75,7 +75,7 @@ pub fn run() -> ExitCode {
     let result = match cli.command {
         Command::Extract(args) => extract(args),
         Command::Check(args) => check(args),
-        Command::Serve(args) => return serve::run(args),
+        Command::Serve(args) => return serve::run(*args),
     };
     match result {
         Ok(code) => code,

@@ -64,6 +64,13 @@ pub struct ServeArgs {
     /// After the drain delay, how long calls in flight may take to finish.
     #[arg(long, value_name = "DURATION", env = "ALAM_SHUTDOWN_TIMEOUT", default_value_t = Span(defaults().shutdown_timeout))]
     shutdown_timeout: Span,
+    /// How long a new connection may take to send its first bytes before it is closed.
+    #[arg(long, value_name = "DURATION", env = "ALAM_FIRST_BYTES_TIMEOUT", default_value_t = Span(defaults().first_bytes_timeout))]
+    first_bytes_timeout: Span,
+    /// How long a connection may stay idle (no byte either way) before it is closed; above
+    /// --request-timeout; 0 for no limit.
+    #[arg(long, value_name = "DURATION", env = "ALAM_IDLE_TIMEOUT", default_value_t = Span::or_zero(defaults().idle_timeout))]
+    idle_timeout: Span,
     /// How log lines look (the level comes from RUST_LOG, info by default).
     #[arg(
         long,
@@ -190,6 +197,19 @@ impl ServeArgs {
                 self.max_text_bytes
             ));
         }
+        if self.first_bytes_timeout.0.is_zero() {
+            return Err("--first-bytes-timeout must be above 0".to_string());
+        }
+        if let (Some(idle), Some(request)) =
+            (self.idle_timeout.nonzero(), self.request_timeout.nonzero())
+            && idle <= request
+        {
+            return Err(format!(
+                "--idle-timeout {} is not above --request-timeout {}: a connection would be \
+                 closed under a call still computing; raise it, or 0 for no limit",
+                self.idle_timeout, self.request_timeout
+            ));
+        }
         Ok(ServeConfig {
             max_text_bytes,
             max_batch: self.max_batch,
@@ -200,6 +220,8 @@ impl ServeArgs {
             concurrency_limit: (self.concurrency_limit > 0).then_some(self.concurrency_limit),
             drain_delay: self.drain_delay.0,
             shutdown_timeout: self.shutdown_timeout.0,
+            first_bytes_timeout: self.first_bytes_timeout.0,
+            idle_timeout: self.idle_timeout.nonzero(),
         })
     }
 
@@ -424,6 +446,8 @@ mod tests {
         assert_eq!(flags.concurrency_limit, defaults.concurrency_limit);
         assert_eq!(flags.drain_delay, defaults.drain_delay);
         assert_eq!(flags.shutdown_timeout, defaults.shutdown_timeout);
+        assert_eq!(flags.first_bytes_timeout, defaults.first_bytes_timeout);
+        assert_eq!(flags.idle_timeout, defaults.idle_timeout);
     }
 
     #[test]
@@ -438,6 +462,8 @@ mod tests {
                 .contains("--max-batch")
         );
         assert!(config(&["--max-text-bytes", "0"]).is_err());
+        let error = config(&["--idle-timeout", "10s", "--request-timeout", "30s"]).unwrap_err();
+        assert!(error.contains("--idle-timeout 10s"), "{error}");
         let zero_means_none =
             config(&["--request-timeout", "0", "--concurrency-limit", "0"]).unwrap();
         assert_eq!(zero_means_none.request_timeout, None);

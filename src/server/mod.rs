@@ -22,6 +22,7 @@ mod call;
 mod convert;
 mod extraction;
 mod health;
+mod incoming;
 mod logging;
 mod metrics;
 mod offload;

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use tokio::net::TcpListener;
-use tokio::sync::oneshot;
+use tokio::sync::{oneshot, watch};
 use tokio::task::JoinHandle;
 use tonic::transport::ServerTlsConfig;
 use tower_layer::Layer;
@@ -18,6 +18,7 @@ use tower_layer::Layer;
 use super::call::CallLayer;
 use super::extraction::Limits;
 use super::health;
+use super::incoming::{Incoming, Timeouts};
 use super::metrics::{self, Metrics};
 use super::reload::{self, ReloadConfig, Reloader};
 use super::service::EntityExtractorService;
@@ -44,6 +45,11 @@ pub struct ServeConfig {
     pub drain_delay: Duration,
     /// How long calls in flight may take to finish once shutdown begins.
     pub shutdown_timeout: Duration,
+    /// How long a new connection may take to send its first bytes.
+    pub first_bytes_timeout: Duration,
+    /// How long a connection may stay idle (no byte either way) once it has spoken; `None` for
+    /// no limit. Above the request timeout, so that no call is cut while it computes.
+    pub idle_timeout: Option<Duration>,
 }
 
 impl Default for ServeConfig {
@@ -57,6 +63,8 @@ impl Default for ServeConfig {
             concurrency_limit: Some(256),
             drain_delay: Duration::from_secs(5),
             shutdown_timeout: Duration::from_secs(30),
+            first_bytes_timeout: Duration::from_secs(10),
+            idle_timeout: Some(Duration::from_secs(300)),
         }
     }
 }
@@ -205,7 +213,12 @@ where
         max_text_bytes: config.max_text_bytes,
         max_batch: config.max_batch,
     };
-    let service = EntityExtractorService::new(slot.clone(), limits, config.request_timeout);
+    let service = EntityExtractorService::new(
+        slot.clone(),
+        limits,
+        config.request_timeout,
+        config.idle_timeout,
+    );
     let extractor_service = CallLayer::new(metrics.clone(), config.request_timeout).layer(
         EntityExtractorServer::new(service)
             .max_decoding_message_size(config.max_message_bytes)
@@ -244,8 +257,13 @@ where
         .add_service(reflection_v1alpha)
         .add_service(extractor_service);
     let (stop, stopped) = oneshot::channel::<()>();
+    let (stopping, stopping_seen) = watch::channel(false);
+    let timeouts = Timeouts {
+        first_bytes: config.first_bytes_timeout,
+        idle: config.idle_timeout,
+    };
     let mut server = tokio::spawn(router.serve_with_incoming_shutdown(
-        tonic::transport::server::TcpIncoming::from(listener).with_nodelay(Some(true)),
+        Incoming::new(listener, timeouts, stopping_seen),
         async {
             let _ = stopped.await;
         },
@@ -282,6 +300,7 @@ where
             }
             Err(e) => {
                 let _ = stop.send(());
+                let _ = stopping.send(true);
                 let _ = server.await;
                 return Err(ServeError::Load(e));
             }
@@ -304,6 +323,7 @@ where
     tokio::time::sleep(config.drain_delay).await;
     tracing::info!("no new calls; waiting for the calls in flight");
     let _ = stop.send(());
+    let _ = stopping.send(true);
     match tokio::time::timeout(config.shutdown_timeout, &mut server).await {
         Ok(ended) => {
             ended_early(ended)?;

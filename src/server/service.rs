@@ -31,6 +31,8 @@ pub(crate) struct EntityExtractorService {
     limits: Limits,
     /// The limit of each request of a stream (the call layer times unary calls as a whole).
     stream_request_timeout: Option<Duration>,
+    /// How long a stream may wait for its next request.
+    stream_idle_timeout: Option<Duration>,
 }
 
 impl EntityExtractorService {
@@ -39,11 +41,13 @@ impl EntityExtractorService {
         slot: Arc<ExtractorSlot>,
         limits: Limits,
         stream_request_timeout: Option<Duration>,
+        stream_idle_timeout: Option<Duration>,
     ) -> EntityExtractorService {
         EntityExtractorService {
             slot,
             limits,
             stream_request_timeout,
+            stream_idle_timeout,
         }
     }
 
@@ -96,12 +100,21 @@ impl EntityExtractor for EntityExtractorService {
         let record = CallRecord::of(&request);
         let loaded = self.loaded()?;
         let (limits, timeout) = (self.limits, self.stream_request_timeout);
+        let idle_timeout = self.stream_idle_timeout;
         let mut inbound = request.into_inner();
         let (answers, stream) = mpsc::channel(STREAM_BUFFER);
         // One request at a time, so the answers come in the order of the requests.
         tokio::spawn(async move {
             for index in 0.. {
-                let request = match inbound.message().await {
+                let next = inbound.message();
+                let next = match idle_timeout {
+                    // An idle stream holds memory and a task: it ends, as an idle connection does.
+                    Some(limit) => tokio::time::timeout(limit, next)
+                        .await
+                        .unwrap_or_else(|_| Err(CallError::StreamIdle(limit).into())),
+                    None => next.await,
+                };
+                let request = match next {
                     Ok(Some(request)) => request,
                     Ok(None) => return,
                     Err(status) => {

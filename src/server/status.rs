@@ -32,6 +32,8 @@ pub enum CallError {
     UnknownEntity { id: String },
     /// The call took longer than `--request-timeout`.
     Timeout(Duration),
+    /// A stream sent no request for `--idle-timeout`.
+    StreamIdle(Duration),
     /// A panic while serving the call: a bug, reported as INTERNAL for this call alone.
     Panic(String),
     /// The failure of the request at this index of a batch or a stream.
@@ -58,7 +60,7 @@ impl CallError {
             | CallError::BadPageToken { .. }
             | CallError::MissingId => Code::InvalidArgument,
             CallError::UnknownEntity { .. } => Code::NotFound,
-            CallError::Timeout(_) => Code::DeadlineExceeded,
+            CallError::Timeout(_) | CallError::StreamIdle(_) => Code::DeadlineExceeded,
             CallError::Panic(_) => Code::Internal,
             CallError::At { error, .. } => error.code(),
         }
@@ -105,6 +107,12 @@ impl fmt::Display for CallError {
             CallError::Timeout(limit) => write!(
                 f,
                 "the call took longer than the server's limit of {:.3} s (--request-timeout)",
+                limit.as_secs_f64()
+            ),
+            CallError::StreamIdle(limit) => write!(
+                f,
+                "the stream sent no request for {:.0} s (--idle-timeout); open a new one when \
+                 there is more to send",
                 limit.as_secs_f64()
             ),
             CallError::Panic(_) => f.write_str("internal error while serving the call (logged)"),
