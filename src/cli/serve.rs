@@ -12,8 +12,9 @@ use std::time::Duration;
 use clap::builder::TypedValueParser as _;
 
 use alam::server::{
-    LoadError, LogFormat, Ops, ReloadConfig, ServeConfig, TlsFiles, default_max_message_bytes,
-    init_logging, serve_with_ops, shutdown_signal,
+    LoadError, LogFormat, Ops, ReloadConfig, ServeConfig, TlsFiles,
+    default_max_inflight_text_bytes, default_max_message_bytes, init_logging, serve_with_ops,
+    shutdown_signal,
 };
 use alam_engine::{Extractor, GazetteerSource};
 
@@ -45,6 +46,10 @@ pub struct ServeArgs {
     /// The largest gRPC message received or sent, in bytes [default: max-text-bytes + 64KiB].
     #[arg(long, value_name = "BYTES", env = "ALAM_MAX_MESSAGE_BYTES")]
     max_message_bytes: Option<Bytes>,
+    /// The most bytes of text extracted at once, server-wide; a call that would go over is
+    /// refused at once with RESOURCE_EXHAUSTED [default: 16 × max-text-bytes].
+    #[arg(long, value_name = "BYTES", env = "ALAM_MAX_INFLIGHT_BYTES")]
+    max_inflight_bytes: Option<Bytes>,
     /// How long one call (one request of a stream) may take; 0 for no limit.
     #[arg(long, value_name = "DURATION", env = "ALAM_REQUEST_TIMEOUT", default_value_t = Span::or_zero(defaults().request_timeout))]
     request_timeout: Span,
@@ -210,9 +215,21 @@ impl ServeArgs {
                 self.idle_timeout, self.request_timeout
             ));
         }
+        let max_inflight_text_bytes = self
+            .max_inflight_bytes
+            .map_or_else(|| default_max_inflight_text_bytes(max_text_bytes), |b| b.0);
+        if max_inflight_text_bytes < max_text_bytes {
+            return Err(format!(
+                "--max-inflight-bytes {} is below --max-text-bytes {}: a text at the limit \
+                 could never run; raise it, or leave it unset (16 × max-text-bytes)",
+                Bytes(max_inflight_text_bytes),
+                self.max_text_bytes
+            ));
+        }
         Ok(ServeConfig {
             max_text_bytes,
             max_batch: self.max_batch,
+            max_inflight_text_bytes,
             max_message_bytes: self
                 .max_message_bytes
                 .map_or_else(|| default_max_message_bytes(max_text_bytes), |b| b.0),
@@ -441,6 +458,10 @@ mod tests {
         let (flags, defaults) = (config(&[]).unwrap(), ServeConfig::default());
         assert_eq!(flags.max_text_bytes, defaults.max_text_bytes);
         assert_eq!(flags.max_batch, defaults.max_batch);
+        assert_eq!(
+            flags.max_inflight_text_bytes,
+            defaults.max_inflight_text_bytes
+        );
         assert_eq!(flags.max_message_bytes, defaults.max_message_bytes);
         assert_eq!(flags.request_timeout, defaults.request_timeout);
         assert_eq!(flags.concurrency_limit, defaults.concurrency_limit);
@@ -462,6 +483,9 @@ mod tests {
                 .contains("--max-batch")
         );
         assert!(config(&["--max-text-bytes", "0"]).is_err());
+        let error =
+            config(&["--max-inflight-bytes", "1MiB", "--max-text-bytes", "2MiB"]).unwrap_err();
+        assert!(error.contains("--max-inflight-bytes 1MiB"), "{error}");
         let error = config(&["--idle-timeout", "10s", "--request-timeout", "30s"]).unwrap_err();
         assert!(error.contains("--idle-timeout 10s"), "{error}");
         let zero_means_none =

@@ -3,6 +3,8 @@
 
 use std::sync::Arc;
 
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+
 use super::convert;
 use super::offload;
 use super::slot::LoadedExtractor;
@@ -11,12 +13,47 @@ use crate::proto::{ExtractRequest, ExtractResponse};
 use alam_engine::ExtractOptions;
 
 /// The limits a caller's requests must keep.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub(crate) struct Limits {
     /// The longest text, in UTF-8 bytes.
     pub(crate) max_text_bytes: usize,
     /// The most requests in one batch.
     pub(crate) max_batch: usize,
+    /// The bytes of text being extracted at once, server-wide: memory grows with them.
+    pub(crate) inflight: TextBudget,
+}
+
+/// The text bytes the server extracts at once, shared by every call: a call takes its bytes
+/// before the work and gives them back when the work ends (even work whose caller left), so
+/// memory stays bounded however callers behave.
+#[derive(Clone, Debug)]
+pub(crate) struct TextBudget {
+    bytes: Arc<Semaphore>,
+    max: usize,
+}
+
+impl TextBudget {
+    /// A budget of `max` bytes (at most `u32::MAX`, the semaphore's largest take).
+    pub(crate) fn new(max: usize) -> TextBudget {
+        let max = max.min(u32::MAX as usize);
+        TextBudget {
+            bytes: Arc::new(Semaphore::new(max)),
+            max,
+        }
+    }
+
+    /// Takes `needed` bytes of the budget, or refuses at once when they are not free.
+    fn take(&self, needed: usize) -> Result<OwnedSemaphorePermit, CallError> {
+        let busy = || CallError::Busy {
+            needed,
+            budget: self.max,
+        };
+        let permits = u32::try_from(needed).map_err(|_| busy())?;
+        self.bytes
+            .clone()
+            .try_acquire_many_owned(permits)
+            .map_err(|_| busy())
+    }
 }
 
 impl Limits {
@@ -57,13 +94,16 @@ fn extract_checked(
 /// Answers one request, off the reactor when its text is large.
 pub(crate) async fn extract_offloaded(
     loaded: Arc<LoadedExtractor>,
-    limits: Limits,
+    limits: &Limits,
     request: ExtractRequest,
 ) -> Result<ExtractResponse, CallError> {
     // Refused before paying a thread hop for it.
     limits.check_text(&request)?;
+    let taken = limits.inflight.take(request.text.len())?;
     offload::run_cpu(request.text.len(), move || {
-        extract_checked(&loaded, request)
+        let answer = extract_checked(&loaded, request);
+        drop(taken);
+        answer
     })
     .await
 }
@@ -72,7 +112,7 @@ pub(crate) async fn extract_offloaded(
 /// request fails the batch, named by its index.
 pub(crate) async fn extract_batch(
     loaded: Arc<LoadedExtractor>,
-    limits: Limits,
+    limits: &Limits,
     requests: Vec<ExtractRequest>,
 ) -> Result<Vec<ExtractResponse>, CallError> {
     if requests.len() > limits.max_batch {
@@ -82,7 +122,10 @@ pub(crate) async fn extract_batch(
         });
     }
     let text_bytes = requests.iter().map(|r| r.text.len()).sum();
+    let taken = limits.inflight.take(text_bytes)?;
+    let limits = limits.clone();
     offload::run_cpu(text_bytes, move || {
+        let _taken = taken;
         requests
             .into_iter()
             .enumerate()
@@ -95,4 +138,24 @@ pub(crate) async fn extract_batch(
             .collect()
     })
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_text_budget_refuses_at_once_and_is_given_back() {
+        let budget = TextBudget::new(100);
+        let first = budget.take(60).unwrap();
+        let refused = budget.take(50).unwrap_err();
+        assert_eq!(refused.code(), tonic::Code::ResourceExhausted);
+        assert!(
+            refused.to_string().contains("--max-inflight-bytes"),
+            "{refused}"
+        );
+        drop(first);
+        assert!(budget.take(100).is_ok());
+        assert!(TextBudget::new(10).take(usize::MAX).is_err());
+    }
 }

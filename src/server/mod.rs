@@ -38,8 +38,8 @@ mod tls;
 pub use logging::{LogFormat, init as init_logging};
 pub use reload::ReloadConfig;
 pub use serve::{
-    LoadError, Ops, ServeConfig, ServeError, default_max_message_bytes, serve_with_listener,
-    serve_with_ops,
+    LoadError, Ops, ServeConfig, ServeError, default_max_inflight_text_bytes,
+    default_max_message_bytes, serve_with_listener, serve_with_ops,
 };
 pub use shutdown::signal as shutdown_signal;
 pub use tls::TlsFiles;

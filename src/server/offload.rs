@@ -4,6 +4,7 @@
 
 use std::any::Any;
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
 
 use super::status::CallError;
 
@@ -19,7 +20,14 @@ where
     if text_bytes < INLINE_LIMIT_BYTES {
         return guarded(work);
     }
-    match tokio::task::spawn_blocking(move || guarded(work)).await {
+    // The work may wait for a thread of the pool; if its caller is gone by then (a deadline, a
+    // cancel), nobody waits for the answer: skip it.
+    let caller = Arc::new(());
+    let waiting = Arc::downgrade(&caller);
+    let task = tokio::task::spawn_blocking(move || waiting.upgrade().map(|_| guarded(work)));
+    let answered = task.await;
+    drop(caller);
+    match answered.map(|answer| answer.unwrap_or(Err(CallError::Abandoned))) {
         Ok(result) => result,
         // Only when the runtime shuts down under the call: `guarded` catches the panics.
         Err(e) => Err(CallError::Panic(e.to_string())),
@@ -56,6 +64,36 @@ mod tests {
             Err(e @ CallError::Panic(_)) => assert_eq!(e.code(), tonic::Code::Internal),
             other => panic!("expected a panic error, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn work_whose_caller_is_gone_before_it_starts_is_skipped() {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        // One blocking thread, held, so that the work waits in the queue.
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .max_blocking_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        let ran = Arc::new(AtomicBool::new(false));
+        let flag = ran.clone();
+        runtime.block_on(async move {
+            let (release, held) = std::sync::mpsc::channel::<()>();
+            let holder = tokio::task::spawn_blocking(move || held.recv());
+            let call = run_cpu(INLINE_LIMIT_BYTES, move || {
+                flag.store(true, Ordering::SeqCst);
+                Ok(())
+            });
+            // The caller gives up while the work waits for the thread.
+            let abandoned = tokio::time::timeout(std::time::Duration::from_millis(50), call).await;
+            assert!(abandoned.is_err());
+            release.send(()).unwrap();
+            holder.await.unwrap().unwrap();
+            // The queue runs in order: once this is done, the abandoned work has had its turn.
+            tokio::task::spawn_blocking(|| ()).await.unwrap();
+        });
+        assert!(!ran.load(Ordering::SeqCst), "the abandoned work ran");
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -16,7 +16,7 @@ use tonic::transport::ServerTlsConfig;
 use tower_layer::Layer;
 
 use super::call::CallLayer;
-use super::extraction::Limits;
+use super::extraction::{Limits, TextBudget};
 use super::health;
 use super::incoming::{Incoming, Timeouts};
 use super::metrics::{self, Metrics};
@@ -34,6 +34,9 @@ pub struct ServeConfig {
     pub max_text_bytes: usize,
     /// The most requests in one `ExtractBatch`.
     pub max_batch: usize,
+    /// The most bytes of text extracted at once, server-wide; a call that would go over is
+    /// refused at once with RESOURCE_EXHAUSTED. At least `max_text_bytes`.
+    pub max_inflight_text_bytes: usize,
     /// The largest message decoded or encoded, in bytes.
     pub max_message_bytes: usize,
     /// How long one call (one request of a stream) may take; `None` for no limit.
@@ -58,6 +61,7 @@ impl Default for ServeConfig {
         ServeConfig {
             max_text_bytes,
             max_batch: 1000,
+            max_inflight_text_bytes: default_max_inflight_text_bytes(max_text_bytes),
             max_message_bytes: default_max_message_bytes(max_text_bytes),
             request_timeout: Some(Duration::from_secs(30)),
             concurrency_limit: Some(256),
@@ -67,6 +71,12 @@ impl Default for ServeConfig {
             idle_timeout: Some(Duration::from_secs(300)),
         }
     }
+}
+
+/// Room for 16 calls at the largest text: memory peaks at a small multiple of the text in
+/// flight, and 16 MiB of it stays well inside the shipped Deployment's 512 MiB.
+pub fn default_max_inflight_text_bytes(max_text_bytes: usize) -> usize {
+    max_text_bytes.saturating_mul(16)
 }
 
 /// Room for one text of the largest size and the rest of its request.
@@ -212,6 +222,7 @@ where
     let limits = Limits {
         max_text_bytes: config.max_text_bytes,
         max_batch: config.max_batch,
+        inflight: TextBudget::new(config.max_inflight_text_bytes),
     };
     let service = EntityExtractorService::new(
         slot.clone(),

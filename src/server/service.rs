@@ -70,7 +70,7 @@ impl EntityExtractor for EntityExtractorService {
         let record = CallRecord::of(&request);
         record.add_text_bytes(request.get_ref().text.len());
         let result =
-            extraction::extract_offloaded(self.loaded()?, self.limits, request.into_inner()).await;
+            extraction::extract_offloaded(self.loaded()?, &self.limits, request.into_inner()).await;
         if let Ok(response) = &result {
             record.add_mentions(response.mentions.len());
         }
@@ -84,7 +84,7 @@ impl EntityExtractor for EntityExtractorService {
         let record = CallRecord::of(&request);
         let requests = request.into_inner().requests;
         record.add_text_bytes(requests.iter().map(|r| r.text.len()).sum());
-        let result = extraction::extract_batch(self.loaded()?, self.limits, requests).await;
+        let result = extraction::extract_batch(self.loaded()?, &self.limits, requests).await;
         if let Ok(responses) = &result {
             record.add_mentions(responses.iter().map(|r| r.mentions.len()).sum());
         }
@@ -99,7 +99,7 @@ impl EntityExtractor for EntityExtractorService {
     ) -> Result<Response<Self::ExtractStreamStream>, Status> {
         let record = CallRecord::of(&request);
         let loaded = self.loaded()?;
-        let (limits, timeout) = (self.limits, self.stream_request_timeout);
+        let (limits, timeout) = (self.limits.clone(), self.stream_request_timeout);
         let idle_timeout = self.stream_idle_timeout;
         let mut inbound = request.into_inner();
         let (answers, stream) = mpsc::channel(STREAM_BUFFER);
@@ -123,7 +123,7 @@ impl EntityExtractor for EntityExtractorService {
                     }
                 };
                 record.add_text_bytes(request.text.len());
-                let work = extraction::extract_offloaded(loaded.clone(), limits, request);
+                let work = extraction::extract_offloaded(loaded.clone(), &limits, request);
                 let answer = match timeout {
                     Some(limit) => tokio::time::timeout(limit, work)
                         .await

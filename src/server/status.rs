@@ -34,6 +34,15 @@ pub enum CallError {
     Timeout(Duration),
     /// A stream sent no request for `--idle-timeout`.
     StreamIdle(Duration),
+    /// The server is extracting as much text as `--max-inflight-bytes` allows.
+    Busy {
+        /// The bytes of text the call brings.
+        needed: usize,
+        /// The budget.
+        budget: usize,
+    },
+    /// The caller went away before the work started; nobody reads this error.
+    Abandoned,
     /// A panic while serving the call: a bug, reported as INTERNAL for this call alone.
     Panic(String),
     /// The failure of the request at this index of a batch or a stream.
@@ -61,6 +70,8 @@ impl CallError {
             | CallError::MissingId => Code::InvalidArgument,
             CallError::UnknownEntity { .. } => Code::NotFound,
             CallError::Timeout(_) | CallError::StreamIdle(_) => Code::DeadlineExceeded,
+            CallError::Busy { .. } => Code::ResourceExhausted,
+            CallError::Abandoned => Code::Cancelled,
             CallError::Panic(_) => Code::Internal,
             CallError::At { error, .. } => error.code(),
         }
@@ -115,6 +126,12 @@ impl fmt::Display for CallError {
                  there is more to send",
                 limit.as_secs_f64()
             ),
+            CallError::Busy { needed, budget } => write!(
+                f,
+                "the server is extracting as much text as it may at once ({budget} bytes, \
+                 --max-inflight-bytes); this call's {needed} bytes must wait: retry with backoff"
+            ),
+            CallError::Abandoned => f.write_str("the caller went away before the work started"),
             CallError::Panic(_) => f.write_str("internal error while serving the call (logged)"),
             CallError::At { index, error } => write!(f, "request #{index}: {error}"),
         }
