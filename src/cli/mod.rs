@@ -2,6 +2,9 @@
 //! on the engine and the service.
 
 mod serve;
+mod values;
+
+use values::Bytes;
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, BufWriter, Read, Write};
@@ -64,6 +67,10 @@ struct ExtractArgs {
     /// Only report these entity types (comma-separated), e.g. person,country.
     #[arg(long, value_name = "TYPES", value_delimiter = ',')]
     types: Vec<String>,
+    /// The largest document (a file, or a line of --jsonl), in bytes; a larger one is reported
+    /// and skipped, since extraction needs memory some tens of times a document's size.
+    #[arg(long, value_name = "BYTES", default_value = "16MiB")]
+    max_document_bytes: Bytes,
     #[command(flatten)]
     gazetteer: GazetteerArgs,
 }
@@ -164,6 +171,7 @@ fn extract(args: ExtractArgs) -> Result<ExitCode, Failure> {
         offsets: args.offsets,
         types,
     };
+    let max_document = args.max_document_bytes.0;
     let stdout = io::stdout();
     let mut out = BufWriter::new(stdout.lock());
     let mut failed = false;
@@ -192,23 +200,38 @@ fn extract(args: ExtractArgs) -> Result<ExitCode, Failure> {
             }
         };
         if args.jsonl {
-            // Lines as bytes, so that a line of invalid UTF-8 fails alone and the stream goes on.
-            for (i, line) in BufReader::new(reader).split(b'\n').enumerate() {
-                let line_number = i + 1;
-                let line = match line.map(String::from_utf8) {
-                    Ok(Ok(line)) => line,
-                    Ok(Err(e)) => {
+            // Lines as bytes, so that a line of invalid UTF-8 fails alone and the stream goes on;
+            // each read at most up to the document limit.
+            let mut reader = BufReader::new(reader);
+            let mut buffer = Vec::new();
+            for line_number in 1.. {
+                let line = match read_line_capped(&mut reader, &mut buffer, max_document) {
+                    Ok(None) => break,
+                    Ok(Some(Line::TooLong(len))) => {
+                        out.flush()?;
+                        report(format!(
+                            "{name}:{line_number}: a line of {len} bytes is over \
+                             --max-document-bytes {}; skipped",
+                            args.max_document_bytes
+                        ));
+                        continue;
+                    }
+                    Ok(Some(Line::Read)) => String::from_utf8(std::mem::take(&mut buffer)),
+                    Err(e) => {
+                        out.flush()?;
+                        report(format!("{name}:{line_number}: {e}"));
+                        break;
+                    }
+                };
+                let line = match line {
+                    Ok(line) => line,
+                    Err(e) => {
                         out.flush()?;
                         report(format!(
                             "{name}:{line_number}: not valid UTF-8 (at byte {} of the line)",
                             e.utf8_error().valid_up_to()
                         ));
                         continue;
-                    }
-                    Err(e) => {
-                        out.flush()?;
-                        report(format!("{name}:{line_number}: {e}"));
-                        break;
                     }
                 };
                 if line.trim().is_empty() {
@@ -235,9 +258,21 @@ fn extract(args: ExtractArgs) -> Result<ExitCode, Failure> {
             }
         } else {
             let mut bytes = Vec::new();
-            if let Err(e) = BufReader::new(reader).read_to_end(&mut bytes) {
+            // One byte over the limit is enough to know.
+            let limit = u64::try_from(max_document)
+                .unwrap_or(u64::MAX)
+                .saturating_add(1);
+            if let Err(e) = BufReader::new(reader).take(limit).read_to_end(&mut bytes) {
                 out.flush()?;
                 report(format!("{name}: {e}"));
+                continue;
+            }
+            if bytes.len() > max_document {
+                out.flush()?;
+                report(format!(
+                    "{name}: over --max-document-bytes {}; skipped (split it, or raise the limit)",
+                    args.max_document_bytes
+                ));
                 continue;
             }
             match String::from_utf8(bytes) {
@@ -257,6 +292,52 @@ fn extract(args: ExtractArgs) -> Result<ExitCode, Failure> {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
+    })
+}
+
+/// What [`read_line_capped`] read.
+enum Line {
+    /// A line (without its newline) is in the buffer.
+    Read,
+    /// The line was longer than the cap, of this many bytes; it was skipped, not kept.
+    TooLong(usize),
+}
+
+/// Reads the next line into `buffer` (emptied first), keeping at most `cap` bytes of it; a longer
+/// line is read to its end and dropped. `None` at the end of the input.
+fn read_line_capped(
+    reader: &mut impl BufRead,
+    buffer: &mut Vec<u8>,
+    cap: usize,
+) -> io::Result<Option<Line>> {
+    buffer.clear();
+    let (mut len, mut any) = (0, false);
+    loop {
+        let available = reader.fill_buf()?;
+        if available.is_empty() {
+            break;
+        }
+        any = true;
+        let (chunk, ends) = match available.iter().position(|&b| b == b'\n') {
+            Some(i) => (&available[..i], true),
+            None => (available, false),
+        };
+        len += chunk.len();
+        if len <= cap {
+            buffer.extend_from_slice(chunk);
+        } else {
+            buffer.clear();
+        }
+        let used = chunk.len() + usize::from(ends);
+        reader.consume(used);
+        if ends {
+            break;
+        }
+    }
+    Ok(match (any, len > cap) {
+        (false, _) => None,
+        (true, true) => Some(Line::TooLong(len)),
+        (true, false) => Some(Line::Read),
     })
 }
 
@@ -400,4 +481,24 @@ fn check(args: CheckArgs) -> Result<ExitCode, Failure> {
     }
     out.flush()?;
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_are_read_up_to_the_cap_and_longer_ones_skipped() {
+        let input = "short\n0123456789abc\n\nlast";
+        let mut reader = BufReader::with_capacity(4, input.as_bytes());
+        let mut buffer = Vec::new();
+        let mut seen = Vec::new();
+        while let Some(line) = read_line_capped(&mut reader, &mut buffer, 10).unwrap() {
+            seen.push(match line {
+                Line::Read => String::from_utf8(buffer.clone()).unwrap(),
+                Line::TooLong(len) => format!("too long: {len}"),
+            });
+        }
+        assert_eq!(seen, ["short", "too long: 13", "", "last"]);
+    }
 }
