@@ -464,6 +464,27 @@ thread_local! {
     static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
 }
 
+/// The most memory a thread's scratch buffers keep between extractions: a large text grows them,
+/// and a long-lived server thread would otherwise hold that peak forever.
+const SCRATCH_KEPT_BYTES: usize = 1 << 20;
+
+impl Scratch {
+    /// The heap memory the buffers hold.
+    fn capacity_bytes(&self) -> usize {
+        self.normalizer.capacity_bytes()
+            + self.candidates.capacity() * std::mem::size_of::<Candidate>()
+            + self.chosen.capacity() * std::mem::size_of::<Candidate>()
+            + self.resolved.capacity() * std::mem::size_of::<(Candidate, Resolution)>()
+    }
+
+    /// Frees the buffers after a text that grew them past [`SCRATCH_KEPT_BYTES`].
+    fn trim(&mut self) {
+        if self.capacity_bytes() > SCRATCH_KEPT_BYTES {
+            *self = Scratch::default();
+        }
+    }
+}
+
 impl Extractor {
     /// Builds the automaton over every surface of `gazetteer`.
     pub fn new(gazetteer: Gazetteer) -> Result<Extractor, Error> {
@@ -588,7 +609,12 @@ impl Extractor {
                 max,
             });
         }
-        Ok(SCRATCH.with(|scratch| self.extract_with(text, options, &mut scratch.borrow_mut())))
+        Ok(SCRATCH.with(|scratch| {
+            let mut scratch = scratch.borrow_mut();
+            let mentions = self.extract_with(text, options, &mut scratch);
+            scratch.trim();
+            mentions
+        }))
     }
 
     fn extract_with<'a>(
@@ -1039,6 +1065,26 @@ type EntitySet = HashSet<u32, BuildHasherDefault<EntityHasher>>;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_large_text_does_not_leave_its_buffers_behind() {
+        let gazetteer = Gazetteer::from_files([(
+            std::path::PathBuf::from("c.toml"),
+            "[[entity]]\nid = \"country:CN\"\nname_ar = \"الصين\"\nname_en = \"China\"\n"
+                .to_string(),
+        )])
+        .unwrap();
+        let extractor = Extractor::new(gazetteer).unwrap();
+        let options = ExtractOptions::default();
+        let small = extractor.extract("زار الصين", &options).unwrap();
+        assert_eq!(small.len(), 1);
+        let kept_small = SCRATCH.with(|s| s.borrow().capacity_bytes());
+        assert!(kept_small > 0 && kept_small <= SCRATCH_KEPT_BYTES);
+        let large = "الصين ".repeat(200_000);
+        assert_eq!(extractor.extract(&large, &options).unwrap().len(), 200_000);
+        let kept_large = SCRATCH.with(|s| s.borrow().capacity_bytes());
+        assert!(kept_large <= SCRATCH_KEPT_BYTES, "{kept_large} bytes kept");
+    }
 
     #[test]
     fn the_extractor_is_shared_across_threads() {

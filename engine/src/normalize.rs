@@ -121,6 +121,11 @@ pub struct Normalizer {
 }
 
 impl Normalizer {
+    /// The heap memory the buffers hold, in bytes.
+    pub(crate) fn capacity_bytes(&self) -> usize {
+        self.text.capacity() + self.origin.capacity() * std::mem::size_of::<u32>()
+    }
+
     /// Normalizes `original`, replacing what the buffer held.
     ///
     /// # Panics
