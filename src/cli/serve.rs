@@ -43,7 +43,8 @@ pub struct ServeArgs {
     /// The most requests in one ExtractBatch call.
     #[arg(long, value_name = "N", env = "ALAM_MAX_BATCH", default_value_t = defaults().max_batch)]
     max_batch: usize,
-    /// The largest gRPC message received or sent, in bytes [default: max-text-bytes + 64KiB].
+    /// The largest gRPC message received, in bytes (answers are sent whole) [default:
+    /// max-text-bytes + 64KiB].
     #[arg(long, value_name = "BYTES", env = "ALAM_MAX_MESSAGE_BYTES")]
     max_message_bytes: Option<Bytes>,
     /// The most bytes of text extracted at once, server-wide; a call that would go over is

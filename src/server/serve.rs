@@ -37,7 +37,9 @@ pub struct ServeConfig {
     /// The most bytes of text extracted at once, server-wide; a call that would go over is
     /// refused at once with RESOURCE_EXHAUSTED. At least `max_text_bytes`.
     pub max_inflight_text_bytes: usize,
-    /// The largest message decoded or encoded, in bytes.
+    /// The largest message received, in bytes. Answers are sent whole, whatever their size: an
+    /// answer's size follows from its text's, which `max_text_bytes` bounds, and an answer
+    /// computed and then refused would be work lost.
     pub max_message_bytes: usize,
     /// How long one call (one request of a stream) may take; `None` for no limit.
     pub request_timeout: Option<Duration>,
@@ -233,7 +235,7 @@ where
     let extractor_service = CallLayer::new(metrics.clone(), config.request_timeout).layer(
         EntityExtractorServer::new(service)
             .max_decoding_message_size(config.max_message_bytes)
-            .max_encoding_message_size(config.max_message_bytes),
+            .max_encoding_message_size(usize::MAX),
     );
 
     // grpcurl 1.8 speaks only v1alpha; newer clients prefer v1: serve both. Each builder adds
