@@ -51,6 +51,10 @@ pub struct ServeArgs {
     /// refused at once with RESOURCE_EXHAUSTED [default: 16 × max-text-bytes].
     #[arg(long, value_name = "BYTES", env = "ALAM_MAX_INFLIGHT_BYTES")]
     max_inflight_bytes: Option<Bytes>,
+    /// The most streams (ExtractStream calls) open at once, server-wide; more are refused at
+    /// once with RESOURCE_EXHAUSTED.
+    #[arg(long, value_name = "N", env = "ALAM_MAX_STREAMS", default_value_t = defaults().max_streams)]
+    max_streams: usize,
     /// How long one call (one request of a stream) may take; 0 for no limit.
     #[arg(long, value_name = "DURATION", env = "ALAM_REQUEST_TIMEOUT", default_value_t = Span::or_zero(defaults().request_timeout))]
     request_timeout: Span,
@@ -169,6 +173,7 @@ impl ServeArgs {
             max_text_bytes,
             max_batch: self.max_batch,
             max_inflight_text_bytes,
+            max_streams: self.max_streams,
             max_message_bytes: self
                 .max_message_bytes
                 .map_or_else(|| default_max_message_bytes(max_text_bytes), |b| b.0),
@@ -352,6 +357,7 @@ mod tests {
         let (flags, defaults) = (config(&[]).unwrap(), ServeConfig::default());
         assert_eq!(flags.max_text_bytes, defaults.max_text_bytes);
         assert_eq!(flags.max_batch, defaults.max_batch);
+        assert_eq!(flags.max_streams, defaults.max_streams);
         assert_eq!(
             flags.max_inflight_text_bytes,
             defaults.max_inflight_text_bytes

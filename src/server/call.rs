@@ -19,6 +19,7 @@ use std::time::{Duration, Instant};
 
 use http::{HeaderMap, HeaderValue};
 use http_body::{Frame, SizeHint};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tonic::body::Body;
 use tonic::server::NamedService;
 use tonic::{Code, Status};
@@ -58,21 +59,118 @@ impl CallRecord {
     }
 }
 
-/// The layer: wraps the service so that every call is timed, logged and counted.
+/// The layer: wraps the service so that every call is admitted, timed, logged and counted.
 #[derive(Clone)]
 pub(crate) struct CallLayer {
     metrics: Arc<Metrics>,
     unary_timeout: Option<Duration>,
+    /// The streams that may be open at once, server-wide, and their count.
+    streams: Arc<Semaphore>,
+    max_streams: usize,
 }
 
 impl CallLayer {
-    /// Counts calls in `metrics`; a unary call over `unary_timeout` ends DEADLINE_EXCEEDED.
-    pub(crate) fn new(metrics: Arc<Metrics>, unary_timeout: Option<Duration>) -> CallLayer {
+    /// Counts calls in `metrics`; a unary call over `unary_timeout` (or over the caller's own
+    /// `grpc-timeout`, if shorter) ends DEADLINE_EXCEEDED; more than `max_streams` streams open
+    /// at once are RESOURCE_EXHAUSTED.
+    pub(crate) fn new(
+        metrics: Arc<Metrics>,
+        unary_timeout: Option<Duration>,
+        max_streams: usize,
+    ) -> CallLayer {
         CallLayer {
             metrics,
             unary_timeout,
+            streams: Arc::new(Semaphore::new(max_streams)),
+            max_streams,
         }
     }
+
+    /// Whether a call may start: a gRPC content type, a well-formed `grpc-timeout`, room for a
+    /// stream. Gives the call's limit and, for a stream, its place among the open ones.
+    fn admit(
+        &self,
+        method: Method,
+        headers: &HeaderMap,
+    ) -> Result<(Option<Deadline>, Option<OwnedSemaphorePermit>), CallError> {
+        let content_type = headers
+            .get(http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        let grpc = content_type == "application/grpc"
+            || content_type.starts_with("application/grpc+")
+            || content_type.starts_with("application/grpc;");
+        if !grpc {
+            return Err(CallError::NotGrpc {
+                content_type: content_type.to_string(),
+            });
+        }
+        let callers = match headers.get("grpc-timeout") {
+            None => None,
+            Some(value) => Some(
+                grpc_timeout(value).ok_or_else(|| CallError::BadGrpcTimeout {
+                    value: String::from_utf8_lossy(value.as_bytes()).into_owned(),
+                })?,
+            ),
+        };
+        if method.grpc_type() != "unary" {
+            let permit = self.streams.clone().try_acquire_owned().map_err(|_| {
+                CallError::TooManyStreams {
+                    max: self.max_streams,
+                }
+            })?;
+            return Ok((None, Some(permit)));
+        }
+        let deadline = match (self.unary_timeout, callers) {
+            (Some(ours), Some(theirs)) if theirs < ours => Some(Deadline::Callers(theirs)),
+            (Some(ours), _) => Some(Deadline::Ours(ours)),
+            (None, Some(theirs)) => Some(Deadline::Callers(theirs)),
+            (None, None) => None,
+        };
+        Ok((deadline, None))
+    }
+}
+
+/// The limit of a unary call: the server's `--request-timeout`, or the caller's shorter
+/// `grpc-timeout`.
+#[derive(Clone, Copy, Debug)]
+enum Deadline {
+    Ours(Duration),
+    Callers(Duration),
+}
+
+impl Deadline {
+    fn duration(self) -> Duration {
+        match self {
+            Deadline::Ours(d) | Deadline::Callers(d) => d,
+        }
+    }
+
+    fn passed(self) -> CallError {
+        match self {
+            Deadline::Ours(limit) => CallError::Timeout(limit),
+            Deadline::Callers(limit) => CallError::CallerDeadline(limit),
+        }
+    }
+}
+
+/// A `grpc-timeout` value: 1 to 8 digits and a unit (`H`, `M`, `S`, `m`, `u`, `n`).
+fn grpc_timeout(value: &HeaderValue) -> Option<Duration> {
+    let value = value.to_str().ok()?;
+    let (digits, unit) = value.split_at(value.len().checked_sub(1)?);
+    if digits.is_empty() || digits.len() > 8 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let n: u64 = digits.parse().ok()?;
+    Some(match unit {
+        "H" => Duration::from_secs(n * 3600),
+        "M" => Duration::from_secs(n * 60),
+        "S" => Duration::from_secs(n),
+        "m" => Duration::from_millis(n),
+        "u" => Duration::from_micros(n),
+        "n" => Duration::from_nanos(n),
+        _ => return None,
+    })
 }
 
 impl<S> Layer<S> for CallLayer {
@@ -126,16 +224,28 @@ where
             request_id(request.headers()),
             record,
         );
-        let timeout = self
-            .layer
-            .unary_timeout
-            .filter(|_| method.grpc_type() == "unary");
+        let (deadline, stream_place) = match self.layer.admit(method, request.headers()) {
+            Ok(admitted) => admitted,
+            Err(refused) => {
+                let unsupported = matches!(refused, CallError::NotGrpc { .. });
+                let status = Status::from(refused);
+                call.finish(&status);
+                let mut response = status.into_http();
+                if unsupported {
+                    // What the gRPC protocol asks of a server for a request that is not gRPC.
+                    *response.status_mut() = http::StatusCode::UNSUPPORTED_MEDIA_TYPE;
+                }
+                call.add_request_id(&mut response);
+                return Box::pin(std::future::ready(Ok(response)));
+            }
+        };
+        call.stream_place = stream_place;
         let answer = self.inner.call(request);
         Box::pin(async move {
-            let mut response = match timeout {
-                Some(limit) => match tokio::time::timeout(limit, answer).await {
+            let mut response = match deadline {
+                Some(deadline) => match tokio::time::timeout(deadline.duration(), answer).await {
                     Ok(response) => response?,
-                    Err(_) => Status::from(CallError::Timeout(limit)).into_http(),
+                    Err(_) => Status::from(deadline.passed()).into_http(),
                 },
                 None => answer.await?,
             };
@@ -148,9 +258,7 @@ where
                 }
                 call.finish(&status);
             }
-            if let Ok(id) = HeaderValue::from_str(&call.request_id) {
-                response.headers_mut().insert(REQUEST_ID_HEADER, id);
-            }
+            call.add_request_id(&mut response);
             if call.finished {
                 return Ok(response);
             }
@@ -173,6 +281,8 @@ struct Call {
     started: Instant,
     record: Arc<CallRecord>,
     finished: bool,
+    /// A stream's place among the open ones, given back when the call ends.
+    stream_place: Option<OwnedSemaphorePermit>,
 }
 
 impl Call {
@@ -190,6 +300,14 @@ impl Call {
             started: Instant::now(),
             record,
             finished: false,
+            stream_place: None,
+        }
+    }
+
+    /// Returns the call's request id in the response headers.
+    fn add_request_id(&self, response: &mut http::Response<Body>) {
+        if let Ok(id) = HeaderValue::from_str(&self.request_id) {
+            response.headers_mut().insert(REQUEST_ID_HEADER, id);
         }
     }
 
@@ -202,6 +320,7 @@ impl Call {
             return;
         }
         self.finished = true;
+        self.stream_place = None;
         let elapsed = self.started.elapsed();
         let text_bytes = self.record.text_bytes.load(Ordering::Relaxed);
         let mentions = self.record.mentions.load(Ordering::Relaxed);
@@ -305,6 +424,7 @@ mod tests {
         http::Request::builder()
             .uri(path)
             .header(REQUEST_ID_HEADER, "req-7")
+            .header(http::header::CONTENT_TYPE, "application/grpc")
             .body(())
             .unwrap()
     }
@@ -312,7 +432,7 @@ mod tests {
     #[tokio::test]
     async fn a_unary_call_over_the_request_timeout_is_deadline_exceeded() {
         let metrics = Arc::new(Metrics::new());
-        let layer = CallLayer::new(metrics, Some(Duration::from_millis(1)));
+        let layer = CallLayer::new(metrics, Some(Duration::from_millis(1)), 10);
         let response = layer
             .layer(Never)
             .call(call_to("/alam.v1.EntityExtractor/Extract"))
@@ -328,10 +448,80 @@ mod tests {
         assert_eq!(response.headers()[REQUEST_ID_HEADER], "req-7");
     }
 
+    fn status_of_response(response: &http::Response<Body>) -> Status {
+        Status::from_header_map(response.headers()).expect("a status in the headers")
+    }
+
+    #[tokio::test]
+    async fn requests_that_are_not_grpc_or_carry_a_bad_timeout_are_refused() {
+        let layer = CallLayer::new(Arc::new(Metrics::new()), None, 10);
+        let mut service = layer.layer(Never);
+        let mut not_grpc = call_to("/alam.v1.EntityExtractor/Extract");
+        not_grpc.headers_mut().insert(
+            http::header::CONTENT_TYPE,
+            HeaderValue::from_static("text/plain"),
+        );
+        let response = service.call(not_grpc).await.unwrap();
+        assert_eq!(response.status(), http::StatusCode::UNSUPPORTED_MEDIA_TYPE);
+        assert_eq!(status_of_response(&response).code(), Code::InvalidArgument);
+
+        for garbage in ["soon", "5", "123456789S", "5x", "-1S"] {
+            let mut request = call_to("/alam.v1.EntityExtractor/Extract");
+            request
+                .headers_mut()
+                .insert("grpc-timeout", HeaderValue::from_static(garbage));
+            let response = service.call(request).await.unwrap();
+            let status = status_of_response(&response);
+            assert_eq!(status.code(), Code::InvalidArgument, "{garbage}");
+            assert!(status.message().contains("grpc-timeout"), "{status:?}");
+        }
+    }
+
+    #[tokio::test]
+    async fn the_callers_shorter_deadline_ends_a_unary_call() {
+        let layer = CallLayer::new(Arc::new(Metrics::new()), Some(Duration::from_secs(30)), 10);
+        let mut request = call_to("/alam.v1.EntityExtractor/Extract");
+        request
+            .headers_mut()
+            .insert("grpc-timeout", HeaderValue::from_static("5m"));
+        let response = layer.layer(Never).call(request).await.unwrap();
+        let status = status_of_response(&response);
+        assert_eq!(status.code(), Code::DeadlineExceeded);
+        assert!(status.message().contains("grpc-timeout"), "{status:?}");
+        assert_eq!(
+            grpc_timeout(&HeaderValue::from_static("2S")),
+            Some(Duration::from_secs(2))
+        );
+        assert_eq!(
+            grpc_timeout(&HeaderValue::from_static("7u")),
+            Some(Duration::from_micros(7))
+        );
+    }
+
+    #[tokio::test]
+    async fn open_streams_count_against_their_limit() {
+        let layer = CallLayer::new(Arc::new(Metrics::new()), None, 1);
+        let mut service = layer.layer(Never);
+        let stream = "/alam.v1.EntityExtractor/ExtractStream";
+        let first = service.call(call_to(stream));
+        let refused = service.call(call_to(stream)).await.unwrap();
+        assert_eq!(status_of_response(&refused).code(), Code::ResourceExhausted);
+        // Unary calls are not streams.
+        let unary = service.call(call_to("/alam.v1.EntityExtractor/GetInfo"));
+        drop(unary);
+        drop(first);
+        let again = service.call(call_to(stream));
+        let waited = tokio::time::timeout(Duration::from_millis(20), again).await;
+        assert!(
+            waited.is_err(),
+            "a stream was refused after the first one ended"
+        );
+    }
+
     #[tokio::test]
     async fn a_stream_is_not_timed_as_a_whole() {
         let metrics = Arc::new(Metrics::new());
-        let layer = CallLayer::new(metrics, Some(Duration::from_millis(1)));
+        let layer = CallLayer::new(metrics, Some(Duration::from_millis(1)), 10);
         let mut service = layer.layer(Never);
         let call = service.call(call_to("/alam.v1.EntityExtractor/ExtractStream"));
         // Still waiting well past the limit: each request of a stream has its own.

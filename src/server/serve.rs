@@ -41,6 +41,9 @@ pub struct ServeConfig {
     /// answer's size follows from its text's, which `max_text_bytes` bounds, and an answer
     /// computed and then refused would be work lost.
     pub max_message_bytes: usize,
+    /// The most streams (`ExtractStream` calls) open at once, server-wide; more are refused at
+    /// once with RESOURCE_EXHAUSTED.
+    pub max_streams: usize,
     /// How long one call (one request of a stream) may take; `None` for no limit.
     pub request_timeout: Option<Duration>,
     /// The most calls in flight on one connection; more fail at once with RESOURCE_EXHAUSTED.
@@ -65,6 +68,7 @@ impl Default for ServeConfig {
             max_batch: 1000,
             max_inflight_text_bytes: default_max_inflight_text_bytes(max_text_bytes),
             max_message_bytes: default_max_message_bytes(max_text_bytes),
+            max_streams: 1024,
             request_timeout: Some(Duration::from_secs(30)),
             concurrency_limit: Some(256),
             drain_delay: Duration::from_secs(5),
@@ -232,11 +236,12 @@ where
         config.request_timeout,
         config.idle_timeout,
     );
-    let extractor_service = CallLayer::new(metrics.clone(), config.request_timeout).layer(
-        EntityExtractorServer::new(service)
-            .max_decoding_message_size(config.max_message_bytes)
-            .max_encoding_message_size(usize::MAX),
-    );
+    let extractor_service =
+        CallLayer::new(metrics.clone(), config.request_timeout, config.max_streams).layer(
+            EntityExtractorServer::new(service)
+                .max_decoding_message_size(config.max_message_bytes)
+                .max_encoding_message_size(usize::MAX),
+        );
 
     // grpcurl 1.8 speaks only v1alpha; newer clients prefer v1: serve both. Each builder adds
     // its own descriptor; the other one's is added so that both list every service.

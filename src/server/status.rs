@@ -34,6 +34,23 @@ pub enum CallError {
     Timeout(Duration),
     /// A stream sent no request for `--idle-timeout`.
     StreamIdle(Duration),
+    /// The caller's own deadline (`grpc-timeout`) passed.
+    CallerDeadline(Duration),
+    /// A request that is not gRPC (its content type is not `application/grpc…`).
+    NotGrpc {
+        /// The content type it came with.
+        content_type: String,
+    },
+    /// A `grpc-timeout` header that is not a gRPC timeout.
+    BadGrpcTimeout {
+        /// The header's value.
+        value: String,
+    },
+    /// As many streams are open as `--max-streams` allows.
+    TooManyStreams {
+        /// The limit.
+        max: usize,
+    },
     /// The server is extracting as much text as `--max-inflight-bytes` allows.
     Busy {
         /// The bytes of text the call brings.
@@ -69,7 +86,11 @@ impl CallError {
             | CallError::BadPageToken { .. }
             | CallError::MissingId => Code::InvalidArgument,
             CallError::UnknownEntity { .. } => Code::NotFound,
-            CallError::Timeout(_) | CallError::StreamIdle(_) => Code::DeadlineExceeded,
+            CallError::Timeout(_) | CallError::StreamIdle(_) | CallError::CallerDeadline(_) => {
+                Code::DeadlineExceeded
+            }
+            CallError::NotGrpc { .. } | CallError::BadGrpcTimeout { .. } => Code::InvalidArgument,
+            CallError::TooManyStreams { .. } => Code::ResourceExhausted,
             CallError::Busy { .. } => Code::ResourceExhausted,
             CallError::Abandoned => Code::Cancelled,
             CallError::Panic(_) => Code::Internal,
@@ -125,6 +146,27 @@ impl fmt::Display for CallError {
                 "the stream sent no request for {:.0} s (--idle-timeout); open a new one when \
                  there is more to send",
                 limit.as_secs_f64()
+            ),
+            CallError::CallerDeadline(limit) => write!(
+                f,
+                "the caller's deadline of {:.3} s (grpc-timeout) passed",
+                limit.as_secs_f64()
+            ),
+            CallError::NotGrpc { content_type } => write!(
+                f,
+                "content-type {} is not gRPC: send application/grpc",
+                Echo(content_type)
+            ),
+            CallError::BadGrpcTimeout { value } => write!(
+                f,
+                "grpc-timeout {} is not a gRPC timeout: 1 to 8 digits and a unit (H, M, S, m, \
+                 u, n), such as 500m",
+                Echo(value)
+            ),
+            CallError::TooManyStreams { max } => write!(
+                f,
+                "{max} streams are open, the server's limit (--max-streams); close one, or \
+                 send more requests on the ones open"
             ),
             CallError::Busy { needed, budget } => write!(
                 f,
