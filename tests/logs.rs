@@ -2,10 +2,6 @@
 //! its request id (the caller's `x-request-id`, else a generated one, returned in the response
 //! either way), method, gRPC status and latency.
 
-#![cfg(unix)]
-
-mod common;
-
 use std::time::{Duration, Instant};
 
 use alam::proto::entity_extractor_client::EntityExtractorClient;
@@ -14,7 +10,7 @@ use serde_json::Value;
 use tonic::Code;
 use tonic::transport::Channel;
 
-use common::ServerProcess;
+use crate::common::ServerProcess;
 
 const SENTENCE: &str = "وقال وانغ يي إن الصين تدعم مبادرة الحزام والطريق.";
 

@@ -2,8 +2,6 @@
 //! exposition format, not grepped) shows exactly those calls, by method and gRPC code, with the
 //! bytes and mentions extracted and the gazetteer's sizes as GetInfo reports them.
 
-mod common;
-
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -14,7 +12,7 @@ use alam::server::Ops;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tonic::Code;
 
-use common::{InProcessServer, embedded, test_config};
+use crate::common::{InProcessServer, embedded, test_config};
 
 const SENTENCE: &str = "وقال وانغ يي إن الصين تدعم مبادرة الحزام والطريق.";
 

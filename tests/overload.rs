@@ -7,8 +7,6 @@
 //! server waits for the end of a unary request's body), so no test depends on timing. Every
 //! server runs in the test's runtime on `127.0.0.1:0` and is stopped at the end.
 
-mod common;
-
 use std::time::Duration;
 
 use alam::proto::entity_extractor_client::EntityExtractorClient;
@@ -23,7 +21,7 @@ use tonic::transport::Channel;
 use tonic_health::pb::HealthCheckRequest;
 use tonic_health::pb::health_client::HealthClient;
 
-use common::InProcessServer;
+use crate::common::InProcessServer;
 
 const SENTENCE: &str = "وقال وانغ يي إن الصين تدعم مبادرة الحزام والطريق.";
 

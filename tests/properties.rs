@@ -2,13 +2,12 @@
 //! boundaries of its encoding and slices out exactly the mention's text; mentions are sorted and
 //! do not overlap; the same text gives the same result twice.
 
-#[path = "../fuzz/checks.rs"]
-mod checks;
-
 use std::sync::OnceLock;
 
 use alam_engine::{ExtractOptions, Extractor, OffsetEncoding};
 use proptest::prelude::*;
+
+use crate::fuzz_checks;
 
 fn extractor() -> &'static Extractor {
     static EXTRACTOR: OnceLock<Extractor> = OnceLock::new();
@@ -107,7 +106,7 @@ proptest! {
         for encoding in [OffsetEncoding::CodePoint, OffsetEncoding::Utf8, OffsetEncoding::Utf16] {
             let options = ExtractOptions { offsets: encoding, ..Default::default() };
             let mentions = extractor().extract(&text, &options).expect("extraction succeeds");
-            let valid = checks::boundaries(&text, encoding);
+            let valid = fuzz_checks::boundaries(&text, encoding);
             let mut previous_end = 0;
             for m in &mentions {
                 prop_assert!(m.start < m.end, "empty span {}..{}", m.start, m.end);

@@ -3,10 +3,6 @@
 //! Extract in a loop; no call fails, the answers switch to the new data, and a broken update
 //! leaves the old data serving with the error in GetInfo. SIGHUP on the real binary reloads too.
 
-#![cfg(unix)]
-
-mod common;
-
 use std::os::unix::fs::symlink;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -19,7 +15,7 @@ use alam::server::{LoadError, Ops, ReloadConfig};
 use alam_engine::Extractor;
 use tonic::transport::Channel;
 
-use common::{InProcessServer, ServerProcess, test_config};
+use crate::common::{InProcessServer, ServerProcess, test_config};
 
 const TEXT: &str = "زار الوزير بكين ثم أستانا.";
 

@@ -2,8 +2,6 @@
 //! `serve_with_listener`, no process), called with the generated tonic clients. The signal and
 //! drain path, which needs a process, is in `server_shutdown.rs`.
 
-mod common;
-
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -22,7 +20,7 @@ use tonic_health::pb::HealthCheckRequest;
 use tonic_health::pb::health_check_response::ServingStatus;
 use tonic_health::pb::health_client::HealthClient;
 
-use common::{InProcessServer, embedded, test_config};
+use crate::common::{InProcessServer, embedded, test_config};
 
 const SENTENCE: &str = "وقال وانغ يي إن الصين تدعم مبادرة الحزام والطريق.";
 

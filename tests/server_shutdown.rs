@@ -1,10 +1,6 @@
 //! SIGTERM on the real `alam serve` process: health turns NOT_SERVING, calls in flight finish
 //! (a stream keeps being answered through the drain and the shutdown), and the process exits 0.
 
-#![cfg(unix)]
-
-mod common;
-
 use std::time::Duration;
 
 use alam::proto::ExtractRequest;
@@ -16,7 +12,7 @@ use tonic_health::pb::HealthCheckRequest;
 use tonic_health::pb::health_check_response::ServingStatus;
 use tonic_health::pb::health_client::HealthClient;
 
-use common::ServerProcess;
+use crate::common::ServerProcess;
 
 async fn connect(addr: &str) -> Channel {
     Channel::from_shared(format!("http://{addr}"))

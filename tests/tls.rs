@@ -3,8 +3,6 @@
 //! presenting a certificate signed by that CA does; plaintext, an untrusted server certificate,
 //! no client certificate and a client certificate from another CA are all refused.
 
-mod common;
-
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -15,7 +13,7 @@ use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, IsCa, KeyPair}
 use tonic::Code;
 use tonic::transport::{Certificate, Channel, ClientTlsConfig, Identity};
 
-use common::{InProcessServer, embedded, test_config};
+use crate::common::{InProcessServer, embedded, test_config};
 
 /// A certificate and its key, in PEM.
 struct Pem {

@@ -1,7 +1,6 @@
-//! Shared by the tests that run the real `alam serve` binary: start it on `127.0.0.1:0`, learn the
-//! addresses it prints, keep its log, send it signals, and kill it if a test ends first.
-
-#![allow(dead_code)] // each test file uses its own part of this module
+//! Helpers shared by the integration tests: the real `alam serve` binary (start it on
+//! `127.0.0.1:0`, learn the addresses it prints, keep its log, send it signals, and kill it if a
+//! test ends first) and a server run in the test's own process.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, ExitStatus, Stdio};
@@ -12,7 +11,9 @@ use std::time::{Duration, Instant};
 /// How long to wait for something the server must print; only turns a hang into a failure.
 const PATIENCE: Duration = Duration::from_secs(60);
 
-/// The `alam serve` process, killed on drop if it is still running.
+/// The `alam serve` process, killed on drop if it is still running. Unix only: it is stopped and
+/// reloaded with signals.
+#[cfg(unix)]
 pub struct ServerProcess {
     child: Child,
     /// Where it serves gRPC.
@@ -21,6 +22,7 @@ pub struct ServerProcess {
     reader: Option<JoinHandle<()>>,
 }
 
+#[cfg(unix)]
 impl ServerProcess {
     /// Runs `alam serve --addr 127.0.0.1:0 ARGS…` and waits until it prints its address.
     pub fn spawn(args: &[&str]) -> ServerProcess {
@@ -113,6 +115,7 @@ impl ServerProcess {
     }
 }
 
+#[cfg(unix)]
 impl Drop for ServerProcess {
     fn drop(&mut self) {
         if let Ok(None) = self.child.try_wait() {
