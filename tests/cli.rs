@@ -9,6 +9,8 @@ use std::process::{Command, Output, Stdio};
 
 use serde_json::Value;
 
+use crate::common::TempDir;
+
 fn alam(args: &[&str], stdin: Option<&str>) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_alam"))
         .args(args)
@@ -161,11 +163,10 @@ fn jsonl_streams_and_a_bad_line_names_its_number() {
 
 #[test]
 fn bad_input_gets_a_clear_error() {
-    let dir = std::env::temp_dir().join(format!("alam-cli-{}", std::process::id()));
-    fs::create_dir_all(&dir).unwrap();
-    let latin1 = dir.join("latin1.txt");
+    let dir = TempDir::new("cli");
+    let latin1 = dir.path().join("latin1.txt");
     fs::write(&latin1, b"caf\xe9").unwrap();
-    let bad_gazetteer = dir.join("bad");
+    let bad_gazetteer = dir.path().join("bad");
     fs::create_dir_all(&bad_gazetteer).unwrap();
     fs::write(
         bad_gazetteer.join("x.toml"),
@@ -206,12 +207,12 @@ fn bad_input_gets_a_clear_error() {
             stderr(&output)
         );
     }
-    fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
 fn a_missing_file_does_not_stop_the_others() {
-    let article = seed_articles().remove(0).display().to_string();
+    let article = crate::common::seed_articles().remove(0).path;
+    let article = article.display().to_string();
     let output = alam(&["extract", "missing.txt", &article], None);
     assert_eq!(output.status.code(), Some(1));
     assert_eq!(lines(&output).len(), 1);

@@ -10,9 +10,7 @@ use serde_json::Value;
 use tonic::Code;
 use tonic::transport::Channel;
 
-use crate::common::ServerProcess;
-
-const SENTENCE: &str = "وقال وانغ يي إن الصين تدعم مبادرة الحزام والطريق.";
+use crate::common::{SENTENCE, ServerProcess};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn json_logs_have_one_object_a_line_with_request_ids() {

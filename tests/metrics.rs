@@ -12,9 +12,7 @@ use alam::server::Ops;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tonic::Code;
 
-use crate::common::{InProcessServer, embedded, test_config};
-
-const SENTENCE: &str = "وقال وانغ يي إن الصين تدعم مبادرة الحزام والطريق.";
+use crate::common::{InProcessServer, SENTENCE, embedded, test_config};
 
 /// A sample's name and labels.
 type Series = (String, BTreeMap<String, String>);

@@ -21,9 +21,7 @@ use tonic::transport::Channel;
 use tonic_health::pb::HealthCheckRequest;
 use tonic_health::pb::health_client::HealthClient;
 
-use crate::common::InProcessServer;
-
-const SENTENCE: &str = "وقال وانغ يي إن الصين تدعم مبادرة الحزام والطريق.";
+use crate::common::{InProcessServer, SENTENCE, a_seed_article};
 
 /// A guard against a hang, far above any expected duration: not a timing assertion.
 const HANG: Duration = Duration::from_secs(120);
@@ -250,11 +248,7 @@ async fn a_request_of_the_maximum_size_is_answered_without_holding_up_small_ones
         ..config()
     })
     .await;
-    let article = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/golden/000_597212ab044ab659.txt"
-    ))
-    .unwrap();
+    let article = a_seed_article();
     let mut text = article.repeat(max_text_bytes / article.len());
     text.push_str(&" ".repeat(max_text_bytes - text.len()));
     assert_eq!(text.len(), max_text_bytes);

@@ -2,17 +2,11 @@
 //! boundaries of its encoding and slices out exactly the mention's text; mentions are sorted and
 //! do not overlap; the same text gives the same result twice.
 
-use std::sync::OnceLock;
-
-use alam_engine::{ExtractOptions, Extractor, OffsetEncoding};
+use alam_engine::{ExtractOptions, OffsetEncoding};
 use proptest::prelude::*;
 
+use crate::common::{ENCODINGS, extractor};
 use crate::fuzz_checks;
-
-fn extractor() -> &'static Extractor {
-    static EXTRACTOR: OnceLock<Extractor> = OnceLock::new();
-    EXTRACTOR.get_or_init(|| Extractor::embedded().expect("the default gazetteers load"))
-}
 
 /// Pieces that exercise the rules: names, proclitics, marks, invisible characters, ligatures,
 /// white space, punctuation and characters outside the BMP.
@@ -103,7 +97,7 @@ proptest! {
 
     #[test]
     fn spans_are_exact_sorted_disjoint_and_stable(text in text_strategy()) {
-        for encoding in [OffsetEncoding::CodePoint, OffsetEncoding::Utf8, OffsetEncoding::Utf16] {
+        for encoding in ENCODINGS {
             let options = ExtractOptions { offsets: encoding, ..Default::default() };
             let mentions = extractor().extract(&text, &options).expect("extraction succeeds");
             let valid = fuzz_checks::boundaries(&text, encoding);

@@ -4,7 +4,7 @@
 //! leaves the old data serving with the error in GetInfo. SIGHUP on the real binary reloads too.
 
 use std::os::unix::fs::symlink;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -15,7 +15,7 @@ use alam::server::{LoadError, Ops, ReloadConfig};
 use alam_engine::Extractor;
 use tonic::transport::Channel;
 
-use crate::common::{InProcessServer, ServerProcess, test_config};
+use crate::common::{InProcessServer, ServerProcess, TempDir, test_config};
 
 const TEXT: &str = "زار الوزير بكين ثم أستانا.";
 
@@ -32,24 +32,6 @@ id = "city:astana"
 name_ar = "أستانا"
 name_en = "Astana"
 "#;
-
-/// A temporary directory, removed when dropped.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> TempDir {
-        let path = std::env::temp_dir().join(format!("alam-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&path);
-        std::fs::create_dir_all(&path).unwrap();
-        TempDir(path)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 /// Publishes `cities.toml` as the kubelet updates a ConfigMap volume: the data goes into a new
 /// hidden directory, then a new `..data` link is renamed over the old one in one step. The
@@ -106,16 +88,16 @@ async fn eventually<F: AsyncFnMut() -> bool>(what: &str, mut check: F) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_watched_directory_reloads_under_load_without_failing_a_call() {
     let dir = TempDir::new("reload-watch");
-    publish_like_a_configmap(&dir.0, 1, BEIJING);
+    publish_like_a_configmap(dir.path(), 1, BEIJING);
 
     let ops = Ops {
         reload: Some(ReloadConfig {
-            dir: dir.0.clone(),
+            dir: dir.path().to_path_buf(),
             watch_interval: Some(Duration::from_millis(50)),
         }),
         ..Ops::default()
     };
-    let gazetteers = dir.0.clone();
+    let gazetteers = dir.path().to_path_buf();
     let load = async move {
         Ok::<_, LoadError>(Extractor::new(alam_engine::Gazetteer::load_dir(
             gazetteers,
@@ -171,7 +153,7 @@ async fn a_watched_directory_reloads_under_load_without_failing_a_call() {
     })
     .await;
 
-    publish_like_a_configmap(&dir.0, 2, &format!("{BEIJING}{ASTANA}"));
+    publish_like_a_configmap(dir.path(), 2, &format!("{BEIJING}{ASTANA}"));
     eventually("an answer has the new entity", async || {
         found_ids(&mut client).await.unwrap() == ["city:beijing", "city:astana"]
     })
@@ -187,7 +169,7 @@ async fn a_watched_directory_reloads_under_load_without_failing_a_call() {
     .await;
 
     // A broken update: the old data keeps serving, and GetInfo says why.
-    publish_like_a_configmap(&dir.0, 3, "[[entity]\nid = ");
+    publish_like_a_configmap(dir.path(), 3, "[[entity]\nid = ");
     eventually("the failed reload is reported", async || {
         !info(&mut client).await.last_reload_error.is_empty()
     })
@@ -219,7 +201,7 @@ async fn a_watched_directory_reloads_under_load_without_failing_a_call() {
     );
 
     // The next good update clears the error.
-    publish_like_a_configmap(&dir.0, 4, ASTANA);
+    publish_like_a_configmap(dir.path(), 4, ASTANA);
     eventually("the error clears on a good reload", async || {
         info(&mut client).await.last_reload_error.is_empty()
     })
@@ -249,8 +231,8 @@ async fn metric(metrics_addr: &str, series: &str) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sighup_reloads_the_gazetteer_directory() {
     let dir = TempDir::new("reload-sighup");
-    std::fs::write(dir.0.join("cities.toml"), BEIJING).unwrap();
-    let gazetteers = dir.0.to_str().unwrap();
+    std::fs::write(dir.path().join("cities.toml"), BEIJING).unwrap();
+    let gazetteers = dir.path().to_str().unwrap();
     let mut server = ServerProcess::spawn(&[
         "--metrics-addr",
         "127.0.0.1:0",
@@ -267,7 +249,7 @@ async fn sighup_reloads_the_gazetteer_directory() {
     .await;
     let before = info(&mut client).await.gazetteer_version;
 
-    std::fs::write(dir.0.join("cities.toml"), format!("{BEIJING}{ASTANA}")).unwrap();
+    std::fs::write(dir.path().join("cities.toml"), format!("{BEIJING}{ASTANA}")).unwrap();
     server.signal("HUP");
     eventually("SIGHUP reloads", async || {
         info(&mut client).await.gazetteer_version != before
@@ -288,7 +270,7 @@ async fn sighup_reloads_the_gazetteer_directory() {
     );
 
     // A broken file: refused, counted, and the data loaded before keeps serving.
-    std::fs::write(dir.0.join("cities.toml"), "[[entity]\nid = ").unwrap();
+    std::fs::write(dir.path().join("cities.toml"), "[[entity]\nid = ").unwrap();
     server.signal("HUP");
     eventually("the failed reload is counted", async || {
         metric(&metrics_addr, &format!("{reloads}{{result=\"failure\"}}")).await == "1"

@@ -20,9 +20,7 @@ use tonic_health::pb::HealthCheckRequest;
 use tonic_health::pb::health_check_response::ServingStatus;
 use tonic_health::pb::health_client::HealthClient;
 
-use crate::common::{InProcessServer, embedded, test_config};
-
-const SENTENCE: &str = "وقال وانغ يي إن الصين تدعم مبادرة الحزام والطريق.";
+use crate::common::{InProcessServer, SENTENCE, embedded, test_config};
 
 fn request(text: &str) -> ExtractRequest {
     ExtractRequest {

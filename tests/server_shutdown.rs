@@ -12,7 +12,7 @@ use tonic_health::pb::HealthCheckRequest;
 use tonic_health::pb::health_check_response::ServingStatus;
 use tonic_health::pb::health_client::HealthClient;
 
-use crate::common::ServerProcess;
+use crate::common::{ServerProcess, a_seed_article};
 
 async fn connect(addr: &str) -> Channel {
     Channel::from_shared(format!("http://{addr}"))
@@ -58,11 +58,7 @@ async fn sigterm_lets_calls_in_flight_finish_and_exits_0() {
     ]);
     let channel = connect(&server.addr).await;
     wait_until_serving(&channel).await;
-    let article = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/golden/000_597212ab044ab659.txt"
-    ))
-    .unwrap();
+    let article = a_seed_article();
     let large = article.repeat(150); // about 1 MB: on the blocking pool
 
     // A stream in flight across the shutdown: its first answer proves it started.

@@ -13,7 +13,7 @@ use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, IsCa, KeyPair}
 use tonic::Code;
 use tonic::transport::{Certificate, Channel, ClientTlsConfig, Identity};
 
-use crate::common::{InProcessServer, embedded, test_config};
+use crate::common::{InProcessServer, TempDir, embedded, test_config};
 
 /// A certificate and its key, in PEM.
 struct Pem {
@@ -56,31 +56,22 @@ impl Authority {
     }
 }
 
-/// The server's files in a temporary directory, removed when dropped.
-struct Files(PathBuf);
-
-impl Files {
-    fn write(name: &str, server: &Pem, client_ca: Option<&str>) -> (Files, TlsFiles) {
-        let dir = std::env::temp_dir().join(format!("alam-tls-{name}-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        std::fs::write(dir.join("server.pem"), &server.cert).unwrap();
-        std::fs::write(dir.join("server.key"), &server.key).unwrap();
-        if let Some(ca) = client_ca {
-            std::fs::write(dir.join("client-ca.pem"), ca).unwrap();
-        }
-        let files = TlsFiles {
-            cert: dir.join("server.pem"),
-            key: dir.join("server.key"),
-            client_ca: client_ca.map(|_| dir.join("client-ca.pem")),
-        };
-        (Files(dir), files)
+/// Writes the server's certificate and key, and the CA its clients must be signed by if any, in
+/// a temporary directory (removed when dropped): the files as `alam serve` takes them.
+fn write_tls_files(server: &Pem, client_ca: Option<&str>) -> (TempDir, TlsFiles) {
+    let dir = TempDir::new("tls");
+    let path = |name: &str| dir.path().join(name);
+    std::fs::write(path("server.pem"), &server.cert).unwrap();
+    std::fs::write(path("server.key"), &server.key).unwrap();
+    if let Some(ca) = client_ca {
+        std::fs::write(path("client-ca.pem"), ca).unwrap();
     }
-}
-
-impl Drop for Files {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
+    let files = TlsFiles {
+        cert: path("server.pem"),
+        key: path("server.key"),
+        client_ca: client_ca.map(|_| path("client-ca.pem")),
+    };
+    (dir, files)
 }
 
 /// Serves the default gazetteers over TLS with `files`.
@@ -134,7 +125,7 @@ fn with_identity(config: ClientTlsConfig, pem: &Pem) -> ClientTlsConfig {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tls_answers_clients_that_trust_the_server() {
     let ca = Authority::new("alam test CA");
-    let (_files, tls) = Files::write("server-only", &ca.sign(&["localhost"]), None);
+    let (_files, tls) = write_tls_files(&ca.sign(&["localhost"]), None);
     let server = start_tls(&tls).await;
 
     let version = get_info(server.addr.port(), Some(trusting(&ca)))
@@ -159,11 +150,8 @@ async fn tls_answers_clients_that_trust_the_server() {
 async fn mutual_tls_answers_only_clients_with_a_certificate_of_the_client_ca() {
     let server_ca = Authority::new("alam server CA");
     let client_ca = Authority::new("alam client CA");
-    let (_files, tls) = Files::write(
-        "mutual",
-        &server_ca.sign(&["localhost"]),
-        Some(&client_ca.cert_pem()),
-    );
+    let (_files, tls) =
+        write_tls_files(&server_ca.sign(&["localhost"]), Some(&client_ca.cert_pem()));
     let server = start_tls(&tls).await;
 
     let client = client_ca.sign(&["client.example"]);

@@ -1,12 +1,112 @@
-//! Helpers shared by the integration tests: the real `alam serve` binary (start it on
-//! `127.0.0.1:0`, learn the addresses it prints, keep its log, send it signals, and kill it if a
-//! test ends first) and a server run in the test's own process.
+//! Helpers shared by the integration tests: the default gazetteers' extractor (built once), the
+//! seed articles and what their gold covers, temporary directories, the real `alam serve` binary
+//! (start it on `127.0.0.1:0`, learn the addresses it prints, keep its log, send it signals, and
+//! kill it if a test ends first) and a server run in the test's own process.
 
 use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
+
+use alam_engine::{ExtractOptions, Extractor, Mention, OffsetEncoding};
+
+/// A sentence that names three entities, each once and by name: Wang Yi, China and the Belt and
+/// Road initiative.
+pub const SENTENCE: &str = "وقال وانغ يي إن الصين تدعم مبادرة الحزام والطريق.";
+
+/// The three offset encodings, in the order the tests report them.
+pub const ENCODINGS: [OffsetEncoding; 3] = [
+    OffsetEncoding::CodePoint,
+    OffsetEncoding::Utf8,
+    OffsetEncoding::Utf16,
+];
+
+/// The types the seed articles' gold annotates (`tests/golden/README.md`); the others
+/// (`region`) are not annotated there.
+pub const GOLD_TYPES: [&str; 5] = ["person", "country", "city", "organization", "initiative"];
+
+/// The default gazetteers' extractor, built once for the whole test binary: building it is the
+/// slow part of most engine tests.
+pub fn extractor() -> &'static Extractor {
+    static EXTRACTOR: OnceLock<Extractor> = OnceLock::new();
+    EXTRACTOR.get_or_init(|| Extractor::embedded().expect("the default gazetteers load"))
+}
+
+/// What the engine finds in `text`, in `offsets`, of the types the gold annotates: the answer
+/// the command line and the service must give for the same request.
+pub fn engine_mentions_of_gold_types(text: &str, offsets: OffsetEncoding) -> Vec<Mention<'_>> {
+    let options = ExtractOptions {
+        offsets,
+        types: extractor()
+            .type_filter(&GOLD_TYPES)
+            .expect("the gold's types exist"),
+    };
+    extractor()
+        .extract(text, &options)
+        .expect("extraction succeeds")
+}
+
+/// A seed article of `tests/golden/`: its file and its text.
+pub struct SeedArticle {
+    pub path: PathBuf,
+    pub text: String,
+}
+
+/// The five seed articles, in the order of their names.
+pub fn seed_articles() -> Vec<SeedArticle> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden");
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
+        .expect("tests/golden exists")
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|e| e == "txt"))
+        .collect();
+    paths.sort();
+    assert_eq!(paths.len(), 5, "five seed articles");
+    paths
+        .into_iter()
+        .map(|path| SeedArticle {
+            text: std::fs::read_to_string(&path).unwrap(),
+            path,
+        })
+        .collect()
+}
+
+/// The first seed article's text: real news of a few kilobytes with entities all through it, for
+/// tests that need a realistic document.
+pub fn a_seed_article() -> String {
+    seed_articles().remove(0).text
+}
+
+/// A new empty directory under the system's temporary directory, removed on drop. Its name is
+/// unique in the test binary, whose tests run in parallel in one process.
+pub struct TempDir(PathBuf);
+
+impl TempDir {
+    /// A directory whose name starts with `alam-{name}`.
+    pub fn new(name: &str) -> TempDir {
+        static CREATED: AtomicUsize = AtomicUsize::new(0);
+        let serial = CREATED.fetch_add(1, Ordering::Relaxed);
+        let path =
+            std::env::temp_dir().join(format!("alam-{name}-{}-{serial}", std::process::id()));
+        // A directory left by an earlier run that was killed (same process id) would leak in.
+        let _ = std::fs::remove_dir_all(&path);
+        std::fs::create_dir_all(&path).unwrap();
+        TempDir(path)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
 
 /// How long to wait for something the server must print; only turns a hang into a failure.
 const PATIENCE: Duration = Duration::from_secs(60);
