@@ -2,42 +2,24 @@
 //! its request id (the caller's `x-request-id`, else a generated one, returned in the response
 //! either way), method, gRPC status and latency.
 
-use std::time::{Duration, Instant};
-
-use alam::proto::entity_extractor_client::EntityExtractorClient;
-use alam::proto::{ExtractRequest, GetEntityRequest, GetInfoRequest};
+use alam::proto::{ExtractRequest, GetEntityRequest};
 use serde_json::Value;
 use tonic::Code;
-use tonic::transport::Channel;
 
 use crate::common::{SENTENCE, ServerProcess};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn json_logs_have_one_object_a_line_with_request_ids() {
-    let mut server = ServerProcess::spawn_with_env(
-        &[
-            "--metrics-addr",
-            "off",
-            "--drain-delay",
-            "0s",
-            "--log-format",
-            "json",
-        ],
-        &[("RUST_LOG", "info")],
-    );
-    let addr = server.addr.clone();
-
-    let channel = Channel::from_shared(format!("http://{addr}"))
-        .unwrap()
-        .connect()
-        .await
-        .unwrap();
-    let mut client = EntityExtractorClient::new(channel);
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while client.get_info(GetInfoRequest {}).await.is_err() {
-        assert!(Instant::now() < deadline, "the gazetteers never loaded");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    let mut server = ServerProcess::start(&[
+        "--metrics-addr",
+        "off",
+        "--drain-delay",
+        "0s",
+        "--log-format",
+        "json",
+    ])
+    .await;
+    let mut client = server.client().await;
 
     let mut request = tonic::Request::new(ExtractRequest {
         text: SENTENCE.to_string(),

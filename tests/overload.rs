@@ -21,34 +21,7 @@ use tonic::transport::Channel;
 use tonic_health::pb::HealthCheckRequest;
 use tonic_health::pb::health_client::HealthClient;
 
-use crate::common::{InProcessServer, SENTENCE, a_seed_article};
-
-/// A guard against a hang, far above any expected duration: not a timing assertion.
-const HANG: Duration = Duration::from_secs(120);
-
-/// Starts a server with `config` and waits until it is SERVING.
-async fn start(config: ServeConfig) -> InProcessServer {
-    let server = InProcessServer::start(config).await;
-    wait_until_serving(&server).await;
-    server
-}
-
-async fn wait_until_serving(server: &InProcessServer) {
-    let mut health = HealthClient::new(server.channel().await);
-    for _ in 0..10_000 {
-        let status = health
-            .check(HealthCheckRequest {
-                service: "alam.v1.EntityExtractor".into(),
-            })
-            .await
-            .map(|r| r.into_inner().status);
-        if matches!(status, Ok(1)) {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
-    panic!("the server never became SERVING");
-}
+use crate::common::{InProcessServer, PATIENCE, SENTENCE, a_seed_article, eventually};
 
 fn config() -> ServeConfig {
     ServeConfig {
@@ -96,19 +69,20 @@ fn held_extract(
 /// Waits until the connection's only call slot is taken: a health check on it is shed.
 async fn wait_until_saturated(channel: &Channel) {
     let mut health = HealthClient::new(channel.clone());
-    for _ in 0..10_000 {
-        match health.check(HealthCheckRequest::default()).await {
-            Err(status) if status.code() == Code::ResourceExhausted => return,
-            Ok(_) => tokio::time::sleep(Duration::from_millis(5)).await,
+    eventually(
+        "the held call takes the connection's slot",
+        async || match health.check(HealthCheckRequest::default()).await {
+            Err(status) if status.code() == Code::ResourceExhausted => true,
+            Ok(_) => false,
             Err(status) => panic!("unexpected status while waiting: {status:?}"),
-        }
-    }
-    panic!("the held call never took the connection's slot");
+        },
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn over_the_concurrency_limit_callers_are_refused_at_once_not_queued() {
-    let server = start(ServeConfig {
+    let server = InProcessServer::start(ServeConfig {
         concurrency_limit: Some(1),
         ..config()
     })
@@ -127,7 +101,7 @@ async fn over_the_concurrency_limit_callers_are_refused_at_once_not_queued() {
         }));
     }
     for caller in callers {
-        let result = tokio::time::timeout(HANG, caller)
+        let result = tokio::time::timeout(PATIENCE, caller)
             .await
             .expect("a caller over the limit was queued instead of refused")
             .unwrap();
@@ -147,31 +121,27 @@ async fn over_the_concurrency_limit_callers_are_refused_at_once_not_queued() {
     // Once the held call completes, the slot is free again on the same connection.
     hold.send(request(SENTENCE)).await.unwrap();
     drop(hold);
-    let held = tokio::time::timeout(HANG, held).await.unwrap().unwrap();
+    let held = tokio::time::timeout(PATIENCE, held).await.unwrap().unwrap();
     assert_eq!(held.unwrap().mentions.len(), 3);
     let mut client = EntityExtractorClient::new(channel);
-    let mut served = false;
-    for _ in 0..10_000 {
+    eventually("the slot comes back", async || {
         match client.extract(request(SENTENCE)).await {
             Ok(answer) => {
                 assert_eq!(answer.into_inner().mentions.len(), 3);
-                served = true;
-                break;
+                true
             }
             // The slot is released when the held call's response completes; retry until then.
-            Err(status) if status.code() == Code::ResourceExhausted => {
-                tokio::time::sleep(Duration::from_millis(5)).await
-            }
+            Err(status) if status.code() == Code::ResourceExhausted => false,
             Err(status) => panic!("{status:?}"),
         }
-    }
-    assert!(served, "the slot never came back");
+    })
+    .await;
     server.stop().await;
 }
 
 #[tokio::test]
 async fn a_message_over_the_limit_is_refused_from_its_length_prefix() {
-    let server = start(ServeConfig {
+    let server = InProcessServer::start(ServeConfig {
         max_text_bytes: 16 * 1024,
         max_message_bytes: 32 * 1024,
         ..config()
@@ -184,7 +154,7 @@ async fn a_message_over_the_limit_is_refused_from_its_length_prefix() {
     let (hold, call) = held_extract(channel.clone());
     let big = SENTENCE.repeat(4 * 1024 * 1024 / SENTENCE.len());
     hold.send(request(&big)).await.unwrap();
-    let status = tokio::time::timeout(HANG, call)
+    let status = tokio::time::timeout(PATIENCE, call)
         .await
         .expect("the oversized message was not refused while its body was open")
         .unwrap()
@@ -211,7 +181,7 @@ async fn a_message_over_the_limit_is_refused_from_its_length_prefix() {
 
 #[tokio::test]
 async fn an_oversized_stream_message_ends_the_stream_with_its_error() {
-    let server = start(ServeConfig {
+    let server = InProcessServer::start(ServeConfig {
         max_text_bytes: 16 * 1024,
         max_message_bytes: 32 * 1024,
         ..config()
@@ -222,7 +192,7 @@ async fn an_oversized_stream_message_ends_the_stream_with_its_error() {
     let (sender, receiver) = mpsc::channel::<ExtractRequest>(4);
     sender.send(request(SENTENCE)).await.unwrap();
     sender.send(request(&big)).await.unwrap();
-    let outcome = tokio::time::timeout(HANG, async {
+    let outcome = tokio::time::timeout(PATIENCE, async {
         let mut responses = client
             .extract_stream(ReceiverStream::new(receiver))
             .await?
@@ -242,7 +212,7 @@ async fn an_oversized_stream_message_ends_the_stream_with_its_error() {
 #[tokio::test]
 async fn a_request_of_the_maximum_size_is_answered_without_holding_up_small_ones() {
     let max_text_bytes = 512 * 1024;
-    let server = start(ServeConfig {
+    let server = InProcessServer::start(ServeConfig {
         max_text_bytes,
         max_message_bytes: alam::server::default_max_message_bytes(max_text_bytes),
         ..config()
@@ -272,7 +242,7 @@ async fn a_request_of_the_maximum_size_is_answered_without_holding_up_small_ones
         }));
     }
     for small in smalls {
-        let answer = tokio::time::timeout(HANG, small)
+        let answer = tokio::time::timeout(PATIENCE, small)
             .await
             .expect("a small call was held up by the large one")
             .unwrap()
@@ -286,7 +256,7 @@ async fn a_request_of_the_maximum_size_is_answered_without_holding_up_small_ones
     drop(hold);
     let mut client = EntityExtractorClient::new(other.clone());
     let (big, small) = tokio::join!(
-        tokio::time::timeout(HANG, big),
+        tokio::time::timeout(PATIENCE, big),
         client.extract(request(SENTENCE))
     );
     assert_eq!(small.unwrap().into_inner().mentions.len(), 3);

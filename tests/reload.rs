@@ -7,7 +7,7 @@ use std::os::unix::fs::symlink;
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use alam::proto::entity_extractor_client::EntityExtractorClient;
 use alam::proto::{ExtractRequest, GetInfoRequest, GetInfoResponse};
@@ -15,7 +15,7 @@ use alam::server::{LoadError, Ops, ReloadConfig};
 use alam_engine::Extractor;
 use tonic::transport::Channel;
 
-use crate::common::{InProcessServer, ServerProcess, TempDir, test_config};
+use crate::common::{InProcessServer, ServerProcess, TempDir, eventually, test_config};
 
 const TEXT: &str = "زار الوزير بكين ثم أستانا.";
 
@@ -47,15 +47,6 @@ fn publish_like_a_configmap(dir: &Path, generation: u32, cities: &str) {
     }
 }
 
-async fn connect(addr: &str) -> EntityExtractorClient<Channel> {
-    let channel = Channel::from_shared(format!("http://{addr}"))
-        .unwrap()
-        .connect()
-        .await
-        .unwrap();
-    EntityExtractorClient::new(channel)
-}
-
 async fn found_ids(
     client: &mut EntityExtractorClient<Channel>,
 ) -> Result<Vec<String>, tonic::Status> {
@@ -73,16 +64,6 @@ async fn info(client: &mut EntityExtractorClient<Channel>) -> GetInfoResponse {
         .await
         .unwrap()
         .into_inner()
-}
-
-/// Polls `check` every 20 ms until it holds; panics after a minute (a bound, not a timing
-/// assertion: the watcher looks every 50 ms).
-async fn eventually<F: AsyncFnMut() -> bool>(what: &str, mut check: F) {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while !check().await {
-        assert!(Instant::now() < deadline, "never happened: {what}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -103,14 +84,9 @@ async fn a_watched_directory_reloads_under_load_without_failing_a_call() {
             gazetteers,
         )?)?)
     };
-    let server = InProcessServer::start_with_ops(test_config(), ops, load).await;
-    let addr = server.addr.to_string();
+    let server = InProcessServer::start_with(test_config(), ops, load).await;
 
-    let mut client = connect(&addr).await;
-    eventually("the gazetteers load", async || {
-        client.get_info(GetInfoRequest {}).await.is_ok()
-    })
-    .await;
+    let mut client = server.client().await;
     let first = info(&mut client).await;
     assert_eq!(found_ids(&mut client).await.unwrap(), ["city:beijing"]);
     assert_eq!(first.last_reload_at, "");
@@ -124,7 +100,7 @@ async fn a_watched_directory_reloads_under_load_without_failing_a_call() {
     );
     let mut callers = Vec::new();
     for _ in 0..16 {
-        let mut client = connect(&addr).await;
+        let mut client = server.client().await;
         let (running, calls, failures, saw_new) = (
             running.clone(),
             calls.clone(),
@@ -233,20 +209,17 @@ async fn sighup_reloads_the_gazetteer_directory() {
     let dir = TempDir::new("reload-sighup");
     std::fs::write(dir.path().join("cities.toml"), BEIJING).unwrap();
     let gazetteers = dir.path().to_str().unwrap();
-    let mut server = ServerProcess::spawn(&[
+    let mut server = ServerProcess::start(&[
         "--metrics-addr",
         "127.0.0.1:0",
         "--drain-delay",
         "0s",
         "--gazetteers",
         gazetteers,
-    ]);
-    let metrics_addr = server.printed("alam: metrics on ");
-    let mut client = connect(&server.addr).await;
-    eventually("the gazetteers load", async || {
-        client.get_info(GetInfoRequest {}).await.is_ok()
-    })
+    ])
     .await;
+    let metrics_addr = server.printed("alam: metrics on ").await;
+    let mut client = server.client().await;
     let before = info(&mut client).await.gazetteer_version;
 
     std::fs::write(dir.path().join("cities.toml"), format!("{BEIJING}{ASTANA}")).unwrap();
@@ -292,12 +265,8 @@ async fn sighup_reloads_the_gazetteer_directory() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sighup_with_the_embedded_gazetteers_only_logs() {
     let mut server =
-        ServerProcess::spawn(&["--metrics-addr", "127.0.0.1:0", "--drain-delay", "0s"]);
-    let mut client = connect(&server.addr).await;
-    eventually("the gazetteers load", async || {
-        client.get_info(GetInfoRequest {}).await.is_ok()
-    })
-    .await;
+        ServerProcess::start(&["--metrics-addr", "127.0.0.1:0", "--drain-delay", "0s"]).await;
+    let mut client = server.client().await;
     server.signal("HUP");
     eventually("the SIGHUP is logged", async || {
         server.logged("nothing to reload")

@@ -10,7 +10,7 @@ use alam::proto::{
     ExtractBatchRequest, ExtractRequest, Form, GetEntityRequest, GetInfoRequest,
     ListEntitiesRequest, OffsetEncoding,
 };
-use alam::server::{LoadError, ServeConfig, ServeError};
+use alam::server::{LoadError, Ops, ServeConfig, ServeError};
 use alam_engine::Extractor;
 use serde::Deserialize;
 use tokio::sync::oneshot;
@@ -340,7 +340,7 @@ async fn health_is_not_serving_until_the_gazetteers_load() {
         released.await.expect("the test releases the loader");
         embedded().await
     };
-    let server = InProcessServer::start_loading(test_config(), load).await;
+    let server = InProcessServer::launch(test_config(), Ops::default(), load).await;
     let channel = server.channel().await;
     assert_eq!(health(&channel, "").await, ServingStatus::NotServing);
     assert_eq!(
@@ -385,7 +385,7 @@ async fn health_is_not_serving_until_the_gazetteers_load() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_loader_that_fails_stops_the_server_with_its_error() {
     let failing = async { Err::<Extractor, LoadError>("no such directory".into()) };
-    let server = InProcessServer::start_loading(test_config(), failing).await;
+    let server = InProcessServer::launch(test_config(), Ops::default(), failing).await;
     let result = server.ended().await;
     assert!(
         matches!(&result, Err(ServeError::Load(e)) if e.to_string() == "no such directory"),

@@ -7,36 +7,11 @@ use alam::proto::ExtractRequest;
 use alam::proto::entity_extractor_client::EntityExtractorClient;
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
-use tonic::transport::Channel;
 use tonic_health::pb::HealthCheckRequest;
 use tonic_health::pb::health_check_response::ServingStatus;
 use tonic_health::pb::health_client::HealthClient;
 
 use crate::common::{ServerProcess, a_seed_article};
-
-async fn connect(addr: &str) -> Channel {
-    Channel::from_shared(format!("http://{addr}"))
-        .unwrap()
-        .connect()
-        .await
-        .unwrap()
-}
-
-async fn wait_until_serving(channel: &Channel) {
-    let mut watch = HealthClient::new(channel.clone())
-        .watch(HealthCheckRequest {
-            service: String::new(),
-        })
-        .await
-        .unwrap()
-        .into_inner();
-    while let Some(status) = watch.message().await.unwrap() {
-        if status.status() == ServingStatus::Serving {
-            return;
-        }
-    }
-    panic!("the health watch ended before SERVING");
-}
 
 fn request(i: usize, text: &str) -> ExtractRequest {
     ExtractRequest {
@@ -48,16 +23,16 @@ fn request(i: usize, text: &str) -> ExtractRequest {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_lets_calls_in_flight_finish_and_exits_0() {
-    let mut server = ServerProcess::spawn(&[
+    let mut server = ServerProcess::start(&[
         "--metrics-addr",
         "off",
         "--drain-delay",
         "0.3s",
         "--shutdown-timeout",
         "60s",
-    ]);
-    let channel = connect(&server.addr).await;
-    wait_until_serving(&channel).await;
+    ])
+    .await;
+    let channel = server.channel().await;
     let article = a_seed_article();
     let large = article.repeat(150); // about 1 MB: on the blocking pool
 

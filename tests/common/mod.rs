@@ -1,17 +1,22 @@
 //! Helpers shared by the integration tests: the default gazetteers' extractor (built once), the
-//! seed articles and what their gold covers, temporary directories, the real `alam serve` binary
-//! (start it on `127.0.0.1:0`, learn the addresses it prints, keep its log, send it signals, and
-//! kill it if a test ends first) and a server run in the test's own process.
+//! seed articles and what their gold covers, temporary directories, waiting for a condition, and
+//! servers on `127.0.0.1:0` that are SERVING when a test gets them: one run in the test's own
+//! process, and the real `alam serve` binary (its printed addresses, its log, signals; killed if
+//! a test ends first).
 
-use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
-use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use alam::proto::entity_extractor_client::EntityExtractorClient;
+use alam::server::{LoadError, Ops, ServeConfig, ServeError};
 use alam_engine::{ExtractOptions, Extractor, Mention, OffsetEncoding};
+use tonic::transport::{Channel, ClientTlsConfig, Endpoint};
+use tonic_health::pb::HealthCheckRequest;
+use tonic_health::pb::health_check_response::ServingStatus;
+use tonic_health::pb::health_client::HealthClient;
 
 /// A sentence that names three entities, each once and by name: Wang Yi, China and the Belt and
 /// Road initiative.
@@ -108,168 +113,108 @@ impl Drop for TempDir {
     }
 }
 
-/// How long to wait for something the server must print; only turns a hang into a failure.
-const PATIENCE: Duration = Duration::from_secs(60);
+/// How long any wait may last: far above what anything takes, it only turns a hang into a
+/// failure that says what never happened. No test's outcome depends on it.
+pub const PATIENCE: Duration = Duration::from_secs(60);
 
-/// The `alam serve` process, killed on drop if it is still running. Unix only: it is stopped and
-/// reloaded with signals.
-#[cfg(unix)]
-pub struct ServerProcess {
-    child: Child,
-    /// Where it serves gRPC.
-    pub addr: String,
-    log: Arc<Mutex<Vec<String>>>,
-    reader: Option<JoinHandle<()>>,
-}
+/// How often [`eventually`] looks again: short, so that a wait ends soon after its condition
+/// holds.
+const POLL_INTERVAL: Duration = Duration::from_millis(10);
 
-#[cfg(unix)]
-impl ServerProcess {
-    /// Runs `alam serve --addr 127.0.0.1:0 ARGS…` and waits until it prints its address.
-    pub fn spawn(args: &[&str]) -> ServerProcess {
-        ServerProcess::spawn_with_env(args, &[])
-    }
-
-    /// [`ServerProcess::spawn`] with extra environment variables.
-    pub fn spawn_with_env(args: &[&str], env: &[(&str, &str)]) -> ServerProcess {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_alam"))
-            .args(["serve", "--addr", "127.0.0.1:0"])
-            .args(args)
-            .envs(env.iter().copied())
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("alam starts");
-        let stderr = child.stderr.take().unwrap();
-        let log = Arc::new(Mutex::new(Vec::new()));
-        let lines = log.clone();
-        // Keep draining the log, so that the server never blocks on a full pipe.
-        let reader = std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines() {
-                let Ok(line) = line else { break };
-                eprintln!("[server] {line}");
-                lines.lock().unwrap().push(line);
-            }
-        });
-        let mut server = ServerProcess {
-            child,
-            addr: String::new(),
-            log,
-            reader: Some(reader),
-        };
-        server.addr = server.printed("alam: serving on ");
-        server
-    }
-
-    /// What follows `prefix` on the first log line that starts with it, waiting for it.
-    pub fn printed(&mut self, prefix: &str) -> String {
-        let deadline = Instant::now() + PATIENCE;
-        loop {
-            let found = self
-                .log
-                .lock()
-                .unwrap()
-                .iter()
-                .find_map(|l| l.strip_prefix(prefix).map(str::to_string));
-            if let Some(value) = found {
-                return value;
-            }
-            if let Ok(Some(status)) = self.child.try_wait() {
-                panic!("alam exited ({status}) before printing {prefix:?}");
-            }
-            assert!(Instant::now() < deadline, "alam did not print {prefix:?}");
-            std::thread::sleep(Duration::from_millis(10));
-        }
-    }
-
-    /// Sends a signal (`TERM`, `HUP`, …).
-    pub fn signal(&self, name: &str) {
-        let status = Command::new("kill")
-            .args([&format!("-{name}"), &self.child.id().to_string()])
-            .status()
-            .unwrap();
-        assert!(status.success(), "kill -{name}");
-    }
-
-    /// Waits for the process to exit, and for its whole log to be read.
-    pub fn wait(&mut self) -> ExitStatus {
-        let status = self.child.wait().unwrap();
-        if let Some(reader) = self.reader.take() {
-            reader.join().unwrap();
-        }
-        status
-    }
-
-    /// Every log line so far.
-    pub fn log(&self) -> Vec<String> {
-        self.log.lock().unwrap().clone()
-    }
-
-    /// Whether a log line so far contains `text`.
-    pub fn logged(&self, text: &str) -> bool {
-        self.log
-            .lock()
-            .unwrap()
-            .iter()
-            .any(|line| line.contains(text))
+/// Waits until `condition` holds, looking every few milliseconds; panics, naming `what`, if it
+/// still does not hold after [`PATIENCE`].
+pub async fn eventually(what: &str, mut condition: impl AsyncFnMut() -> bool) {
+    let deadline = Instant::now() + PATIENCE;
+    while !condition().await {
+        assert!(
+            Instant::now() < deadline,
+            "after {PATIENCE:?}, still not: {what}"
+        );
+        tokio::time::sleep(POLL_INTERVAL).await;
     }
 }
 
-#[cfg(unix)]
-impl Drop for ServerProcess {
-    fn drop(&mut self) {
-        if let Ok(None) = self.child.try_wait() {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-    }
+/// Whether the server reports SERVING for `""`, the server as a whole (`grpc.health.v1`). The
+/// server sets `""` after its named service, so both are ready then (`src/server/health.rs`).
+async fn reports_serving(health: &mut HealthClient<Channel>) -> bool {
+    let request = HealthCheckRequest {
+        service: String::new(),
+    };
+    // Before the server has set any status, `""` is unknown (NOT_FOUND): not serving yet.
+    health
+        .check(request)
+        .await
+        .is_ok_and(|response| response.into_inner().status() == ServingStatus::Serving)
+}
+
+/// A new plaintext connection to `addr`.
+async fn connect(addr: SocketAddr) -> Channel {
+    Endpoint::from_shared(format!("http://{addr}"))
+        .unwrap()
+        .connect()
+        .await
+        .unwrap_or_else(|e| panic!("cannot connect to {addr}: {e}"))
 }
 
 /// A server run in this process on `127.0.0.1:0`: drained by [`InProcessServer::stop`], aborted
 /// on drop.
 pub struct InProcessServer {
     /// Where it serves gRPC.
-    pub addr: std::net::SocketAddr,
+    pub addr: SocketAddr,
+    /// How [`InProcessServer::channel`] connects over TLS; `None` in plaintext.
+    client_tls: Option<ClientTlsConfig>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
-    task: tokio::task::JoinHandle<Result<(), alam::server::ServeError>>,
+    task: tokio::task::JoinHandle<Result<(), ServeError>>,
 }
 
 /// The default gazetteers, as a server's loader.
-pub async fn embedded() -> Result<alam_engine::Extractor, alam::server::LoadError> {
-    Ok(alam_engine::Extractor::embedded()?)
+pub async fn embedded() -> Result<Extractor, LoadError> {
+    Ok(Extractor::embedded()?)
 }
 
 /// The default configuration with no drain delay, so that tests stop at once.
-pub fn test_config() -> alam::server::ServeConfig {
-    alam::server::ServeConfig {
+pub fn test_config() -> ServeConfig {
+    ServeConfig {
         drain_delay: Duration::ZERO,
-        ..alam::server::ServeConfig::default()
+        ..ServeConfig::default()
     }
 }
 
 impl InProcessServer {
-    /// Serves the default gazetteers with `config`.
-    pub async fn start(config: alam::server::ServeConfig) -> InProcessServer {
-        InProcessServer::start_loading(config, embedded()).await
+    /// Serves the default gazetteers with `config`; returns once the server is SERVING.
+    pub async fn start(config: ServeConfig) -> InProcessServer {
+        InProcessServer::start_with(config, Ops::default(), embedded()).await
     }
 
-    /// Serves what `load` builds, with `config`.
-    pub async fn start_loading(
-        config: alam::server::ServeConfig,
-        load: impl Future<Output = Result<alam_engine::Extractor, alam::server::LoadError>>
-        + Send
-        + 'static,
+    /// Serves what `load` builds, with `config` and the production extras of `ops` (in
+    /// plaintext: see [`InProcessServer::start_tls`]); returns once the server is SERVING.
+    pub async fn start_with(
+        config: ServeConfig,
+        ops: Ops,
+        load: impl Future<Output = Result<Extractor, LoadError>> + Send + 'static,
     ) -> InProcessServer {
-        InProcessServer::start_with_ops(config, alam::server::Ops::default(), load).await
+        let server = InProcessServer::launch(config, ops, load).await;
+        server.wait_until_serving().await;
+        server
     }
 
-    /// Serves what `load` builds, with `config` and the production extras of `ops`.
-    pub async fn start_with_ops(
-        config: alam::server::ServeConfig,
-        ops: alam::server::Ops,
-        load: impl Future<Output = Result<alam_engine::Extractor, alam::server::LoadError>>
-        + Send
-        + 'static,
+    /// Serves the default gazetteers over the TLS of `ops`; `client` is how this helper's own
+    /// connections trust the server (and present a certificate, if the server asks for one).
+    /// Returns once the server is SERVING.
+    pub async fn start_tls(ops: Ops, client: ClientTlsConfig) -> InProcessServer {
+        assert!(ops.tls.is_some(), "start_tls serves TLS");
+        let mut server = InProcessServer::launch(test_config(), ops, embedded()).await;
+        server.client_tls = Some(client);
+        server.wait_until_serving().await;
+        server
+    }
+
+    /// Starts serving what `load` builds and returns at once, for the tests of what a server
+    /// does before it is SERVING, or when it never is.
+    pub async fn launch(
+        config: ServeConfig,
+        ops: Ops,
+        load: impl Future<Output = Result<Extractor, LoadError>> + Send + 'static,
     ) -> InProcessServer {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
@@ -285,30 +230,45 @@ impl InProcessServer {
         ));
         InProcessServer {
             addr,
+            client_tls: None,
             stop: Some(stop),
             task,
         }
     }
 
+    async fn wait_until_serving(&self) {
+        let mut health = HealthClient::new(self.channel().await);
+        eventually("the server reports SERVING", async || {
+            assert!(
+                !self.task.is_finished(),
+                "the server ended before it was SERVING"
+            );
+            reports_serving(&mut health).await
+        })
+        .await;
+    }
+
     /// A new connection (one HTTP/2 connection: the concurrency limit is per connection).
-    pub async fn channel(&self) -> tonic::transport::Channel {
-        tonic::transport::Channel::from_shared(format!("http://{}", self.addr))
+    pub async fn channel(&self) -> Channel {
+        let Some(tls) = &self.client_tls else {
+            return connect(self.addr).await;
+        };
+        Endpoint::from_shared(format!("https://{}", self.addr))
+            .unwrap()
+            .tls_config(tls.clone())
             .unwrap()
             .connect()
             .await
-            .unwrap()
+            .unwrap_or_else(|e| panic!("cannot connect to {} over TLS: {e}", self.addr))
     }
 
     /// An EntityExtractor client on a new connection.
-    pub async fn client(
-        &self,
-    ) -> alam::proto::entity_extractor_client::EntityExtractorClient<tonic::transport::Channel>
-    {
-        alam::proto::entity_extractor_client::EntityExtractorClient::new(self.channel().await)
+    pub async fn client(&self) -> EntityExtractorClient<Channel> {
+        EntityExtractorClient::new(self.channel().await)
     }
 
     /// Waits for the server to end on its own, and returns how it ended.
-    pub async fn ended(mut self) -> Result<(), alam::server::ServeError> {
+    pub async fn ended(mut self) -> Result<(), ServeError> {
         tokio::time::timeout(PATIENCE, &mut self.task)
             .await
             .expect("the server ends")
@@ -329,5 +289,153 @@ impl InProcessServer {
 impl Drop for InProcessServer {
     fn drop(&mut self) {
         self.task.abort();
+    }
+}
+
+#[cfg(unix)]
+pub use process::ServerProcess;
+
+/// The real binary. Unix only: the tests stop and reload it with signals.
+#[cfg(unix)]
+mod process {
+    use std::io::{BufRead, BufReader};
+    use std::net::SocketAddr;
+    use std::process::{Child, Command, ExitStatus, Stdio};
+    use std::sync::{Arc, Mutex};
+    use std::thread::JoinHandle;
+
+    use alam::proto::entity_extractor_client::EntityExtractorClient;
+    use tonic::transport::Channel;
+    use tonic_health::pb::health_client::HealthClient;
+
+    use super::{connect, eventually, reports_serving};
+
+    /// The `alam serve` process, killed on drop if it is still running.
+    pub struct ServerProcess {
+        child: Child,
+        /// Where it serves gRPC.
+        pub addr: SocketAddr,
+        log: Arc<Mutex<Vec<String>>>,
+        reader: Option<JoinHandle<()>>,
+    }
+
+    impl ServerProcess {
+        /// Runs `alam serve --addr 127.0.0.1:0 ARGS…` and returns once it is SERVING.
+        pub async fn start(args: &[&str]) -> ServerProcess {
+            let mut child = Command::new(env!("CARGO_BIN_EXE_alam"))
+                .args(["serve", "--addr", "127.0.0.1:0"])
+                .args(args)
+                // The tests read lines logged at `info`, whatever the caller's environment says.
+                .env("RUST_LOG", "info")
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped())
+                .spawn()
+                .expect("alam starts");
+            let stderr = child.stderr.take().unwrap();
+            let log = Arc::new(Mutex::new(Vec::new()));
+            let lines = log.clone();
+            // Keep draining the log, so that the server never blocks on a full pipe.
+            let reader = std::thread::spawn(move || {
+                for line in BufReader::new(stderr).lines() {
+                    let Ok(line) = line else { break };
+                    eprintln!("[server] {line}");
+                    lines.lock().unwrap().push(line);
+                }
+            });
+            let mut server = ServerProcess {
+                child,
+                // Until it prints the address its listener was given.
+                addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+                log,
+                reader: Some(reader),
+            };
+            let addr = server.printed("alam: serving on ").await;
+            server.addr = addr
+                .parse()
+                .unwrap_or_else(|e| panic!("{addr:?} is not an address: {e}"));
+            let mut health = HealthClient::new(server.channel().await);
+            eventually("alam serve reports SERVING", async || {
+                server.assert_running("reporting SERVING");
+                reports_serving(&mut health).await
+            })
+            .await;
+            server
+        }
+
+        /// What follows `prefix` on the first log line that starts with it, waiting for it.
+        pub async fn printed(&mut self, prefix: &str) -> String {
+            let mut found = None;
+            eventually(&format!("alam prints {prefix:?}"), async || {
+                self.assert_running(&format!("printing {prefix:?}"));
+                found = self
+                    .log
+                    .lock()
+                    .unwrap()
+                    .iter()
+                    .find_map(|line| line.strip_prefix(prefix).map(str::to_string));
+                found.is_some()
+            })
+            .await;
+            found.unwrap()
+        }
+
+        /// Fails the test if the process has exited before `doing` something.
+        fn assert_running(&mut self, doing: &str) {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                panic!("alam exited ({status}) before {doing}");
+            }
+        }
+
+        /// A new connection.
+        pub async fn channel(&self) -> Channel {
+            connect(self.addr).await
+        }
+
+        /// An EntityExtractor client on a new connection.
+        pub async fn client(&self) -> EntityExtractorClient<Channel> {
+            EntityExtractorClient::new(self.channel().await)
+        }
+
+        /// Sends a signal (`TERM`, `HUP`, …).
+        pub fn signal(&self, name: &str) {
+            let status = Command::new("kill")
+                .args([&format!("-{name}"), &self.child.id().to_string()])
+                .status()
+                .unwrap();
+            assert!(status.success(), "kill -{name}");
+        }
+
+        /// Waits for the process to exit, and for its whole log to be read.
+        pub fn wait(&mut self) -> ExitStatus {
+            let status = self.child.wait().unwrap();
+            if let Some(reader) = self.reader.take() {
+                reader.join().unwrap();
+            }
+            status
+        }
+
+        /// Every log line so far.
+        pub fn log(&self) -> Vec<String> {
+            self.log.lock().unwrap().clone()
+        }
+
+        /// Whether a log line so far contains `text`.
+        pub fn logged(&self, text: &str) -> bool {
+            self.log
+                .lock()
+                .unwrap()
+                .iter()
+                .any(|line| line.contains(text))
+        }
+    }
+
+    impl Drop for ServerProcess {
+        fn drop(&mut self) {
+            if let Ok(None) = self.child.try_wait() {
+                let _ = self.child.kill();
+                let _ = self.child.wait();
+            }
+        }
     }
 }
