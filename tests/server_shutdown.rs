@@ -1,8 +1,6 @@
 //! SIGTERM on the real `alam serve` process: health turns NOT_SERVING, calls in flight finish
 //! (a stream keeps being answered through the drain and the shutdown), and the process exits 0.
 
-use std::time::Duration;
-
 use alam::proto::ExtractRequest;
 use alam::proto::entity_extractor_client::EntityExtractorClient;
 use tokio::sync::mpsc;
@@ -11,7 +9,7 @@ use tonic_health::pb::HealthCheckRequest;
 use tonic_health::pb::health_check_response::ServingStatus;
 use tonic_health::pb::health_client::HealthClient;
 
-use crate::common::{ServerProcess, a_seed_article};
+use crate::common::{ServerProcess, a_seed_article, eventually};
 
 fn request(i: usize, text: &str) -> ExtractRequest {
     ExtractRequest {
@@ -86,8 +84,12 @@ async fn sigterm_lets_calls_in_flight_finish_and_exits_0() {
         assert_eq!(answer.document_id, i.to_string());
         assert_eq!(answer.mentions.len(), per_article);
         if i == 10 {
-            // Well past the drain delay: the server has stopped taking new calls by now.
-            tokio::time::sleep(Duration::from_millis(600)).await;
+            // The rest of the stream is answered after the drain delay, once the server has
+            // stopped taking new calls (which it logs).
+            eventually("the server stops taking new calls", async || {
+                server.logged("no new calls")
+            })
+            .await;
         }
     }
     drop(requests);
