@@ -4,11 +4,11 @@
 
 use std::time::Instant;
 
-use alam::proto::{ExtractRequest, GetEntityRequest};
+use alam::proto::GetEntityRequest;
 use serde_json::Value;
 use tonic::Code;
 
-use crate::common::{SENTENCE, ServerProcess};
+use crate::common::{SENTENCE, ServerProcess, extract_request};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn json_logs_have_one_object_a_line_with_request_ids() {
@@ -23,10 +23,7 @@ async fn json_logs_have_one_object_a_line_with_request_ids() {
     .await;
     let mut client = server.client().await;
 
-    let mut request = tonic::Request::new(ExtractRequest {
-        text: SENTENCE.to_string(),
-        ..Default::default()
-    });
+    let mut request = tonic::Request::new(extract_request(SENTENCE));
     request
         .metadata_mut()
         .insert("x-request-id", "req-from-caller-1".parse().unwrap());

@@ -3,15 +3,15 @@
 //! bytes and mentions extracted and the gazetteer's sizes as GetInfo reports them.
 
 use std::collections::BTreeMap;
-use std::net::SocketAddr;
 
 use alam::proto::entity_extractor_client::EntityExtractorClient;
 use alam::proto::{ExtractBatchRequest, ExtractRequest, GetEntityRequest, GetInfoRequest};
 use alam::server::Ops;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tonic::Code;
 
-use crate::common::{InProcessServer, SENTENCE, embedded, test_config};
+use crate::common::{
+    HttpResponse, InProcessServer, SENTENCE, embedded, extract_request, http_get, test_config,
+};
 
 /// A sample's name and labels.
 type Series = (String, BTreeMap<String, String>);
@@ -77,23 +77,6 @@ fn parse_labels(mut body: &str, line: &str) -> BTreeMap<String, String> {
     labels
 }
 
-/// A raw HTTP/1.1 GET: the status line and the body.
-async fn http_get(addr: SocketAddr, path: &str) -> (String, String, String) {
-    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
-    let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
-    stream.write_all(request.as_bytes()).await.unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).await.unwrap();
-    let (head, body) = response.split_once("\r\n\r\n").expect("headers end");
-    let status = head.lines().next().unwrap().to_string();
-    let content_type = head
-        .lines()
-        .find_map(|l| l.strip_prefix("Content-Type: "))
-        .unwrap_or_default()
-        .to_string();
-    (status, content_type, body.to_string())
-}
-
 fn series(name: &str, labels: &[(&str, &str)]) -> Series {
     (
         name.to_string(),
@@ -138,9 +121,8 @@ async fn metrics_count_the_calls_made() {
         .into_inner();
 
     let extract = |types: Vec<String>| ExtractRequest {
-        text: SENTENCE.to_string(),
         types,
-        ..Default::default()
+        ..extract_request(SENTENCE)
     };
     for _ in 0..3 {
         let response = client.extract(extract(vec![])).await.unwrap().into_inner();
@@ -163,8 +145,12 @@ async fn metrics_count_the_calls_made() {
         .unwrap_err();
     assert_eq!(missing.code(), Code::NotFound);
 
-    let (status, content_type, body) = http_get(metrics_addr, "/metrics").await;
-    assert_eq!(status, "HTTP/1.1 200 OK");
+    let HttpResponse {
+        status_line,
+        content_type,
+        body,
+    } = http_get(metrics_addr, "/metrics").await;
+    assert_eq!(status_line, "HTTP/1.1 200 OK");
     assert!(
         content_type.starts_with("text/plain; version=0.0.4"),
         "{content_type}"
@@ -336,8 +322,8 @@ async fn metrics_count_the_calls_made() {
         0.0
     );
 
-    let (status, _, _) = http_get(metrics_addr, "/").await;
-    assert_eq!(status, "HTTP/1.1 404 Not Found");
+    let not_found = http_get(metrics_addr, "/").await;
+    assert_eq!(not_found.status_line, "HTTP/1.1 404 Not Found");
 
     server.stop().await;
     // The endpoint stops with the server.

@@ -18,10 +18,10 @@ use tokio_stream::wrappers::ReceiverStream;
 use tonic::Code;
 use tonic::codegen::http::uri::PathAndQuery;
 use tonic::transport::Channel;
-use tonic_health::pb::HealthCheckRequest;
-use tonic_health::pb::health_client::HealthClient;
 
-use crate::common::{InProcessServer, PATIENCE, SENTENCE, a_seed_article, eventually};
+use crate::common::{
+    InProcessServer, PATIENCE, SENTENCE, a_seed_article, eventually, extract_request, health_status,
+};
 
 fn config() -> ServeConfig {
     ServeConfig {
@@ -29,13 +29,6 @@ fn config() -> ServeConfig {
         shutdown_timeout: Duration::from_secs(30),
         request_timeout: None,
         ..ServeConfig::default()
-    }
-}
-
-fn request(text: &str) -> ExtractRequest {
-    ExtractRequest {
-        text: text.to_string(),
-        ..Default::default()
     }
 }
 
@@ -68,10 +61,9 @@ fn held_extract(
 
 /// Waits until the connection's only call slot is taken: a health check on it is shed.
 async fn wait_until_saturated(channel: &Channel) {
-    let mut health = HealthClient::new(channel.clone());
     eventually(
         "the held call takes the connection's slot",
-        async || match health.check(HealthCheckRequest::default()).await {
+        async || match health_status(channel, "").await {
             Err(status) if status.code() == Code::ResourceExhausted => true,
             Ok(_) => false,
             Err(status) => panic!("unexpected status while waiting: {status:?}"),
@@ -97,7 +89,7 @@ async fn over_the_concurrency_limit_callers_are_refused_at_once_not_queued() {
     for _ in 0..50 {
         let mut client = EntityExtractorClient::new(channel.clone());
         callers.push(tokio::spawn(async move {
-            client.extract(request(SENTENCE)).await
+            client.extract(extract_request(SENTENCE)).await
         }));
     }
     for caller in callers {
@@ -115,17 +107,21 @@ async fn over_the_concurrency_limit_callers_are_refused_at_once_not_queued() {
 
     // Another connection has its own slots.
     let mut other = EntityExtractorClient::new(server.channel().await);
-    let answer = other.extract(request(SENTENCE)).await.unwrap().into_inner();
+    let answer = other
+        .extract(extract_request(SENTENCE))
+        .await
+        .unwrap()
+        .into_inner();
     assert_eq!(answer.mentions.len(), 3);
 
     // Once the held call completes, the slot is free again on the same connection.
-    hold.send(request(SENTENCE)).await.unwrap();
+    hold.send(extract_request(SENTENCE)).await.unwrap();
     drop(hold);
     let held = tokio::time::timeout(PATIENCE, held).await.unwrap().unwrap();
     assert_eq!(held.unwrap().mentions.len(), 3);
     let mut client = EntityExtractorClient::new(channel);
     eventually("the slot comes back", async || {
-        match client.extract(request(SENTENCE)).await {
+        match client.extract(extract_request(SENTENCE)).await {
             Ok(answer) => {
                 assert_eq!(answer.into_inner().mentions.len(), 3);
                 true
@@ -153,7 +149,7 @@ async fn a_message_over_the_limit_is_refused_from_its_length_prefix() {
     // waiting for (or buffering) the rest of the body.
     let (hold, call) = held_extract(channel.clone());
     let big = SENTENCE.repeat(4 * 1024 * 1024 / SENTENCE.len());
-    hold.send(request(&big)).await.unwrap();
+    hold.send(extract_request(&big)).await.unwrap();
     let status = tokio::time::timeout(PATIENCE, call)
         .await
         .expect("the oversized message was not refused while its body was open")
@@ -166,12 +162,12 @@ async fn a_message_over_the_limit_is_refused_from_its_length_prefix() {
     let mut client = EntityExtractorClient::new(channel.clone());
     // A text over --max-text-bytes that fits in a message is refused with its own code.
     let long = SENTENCE.repeat(24 * 1024 / SENTENCE.len());
-    let status = client.extract(request(&long)).await.unwrap_err();
+    let status = client.extract(extract_request(&long)).await.unwrap_err();
     assert_eq!(status.code(), Code::InvalidArgument, "{status:?}");
 
     // The connection still serves normal calls.
     let answer = client
-        .extract(request(SENTENCE))
+        .extract(extract_request(SENTENCE))
         .await
         .unwrap()
         .into_inner();
@@ -190,8 +186,8 @@ async fn an_oversized_stream_message_ends_the_stream_with_its_error() {
     let mut client = EntityExtractorClient::new(server.channel().await);
     let big = SENTENCE.repeat(4 * 1024 * 1024 / SENTENCE.len());
     let (sender, receiver) = mpsc::channel::<ExtractRequest>(4);
-    sender.send(request(SENTENCE)).await.unwrap();
-    sender.send(request(&big)).await.unwrap();
+    sender.send(extract_request(SENTENCE)).await.unwrap();
+    sender.send(extract_request(&big)).await.unwrap();
     let outcome = tokio::time::timeout(PATIENCE, async {
         let mut responses = client
             .extract_stream(ReceiverStream::new(receiver))
@@ -226,7 +222,7 @@ async fn a_request_of_the_maximum_size_is_answered_without_holding_up_small_ones
     // The maximum-size request is sent whole, but its body is kept open: it is in flight.
     let channel = server.channel().await;
     let (hold, big) = held_extract(channel.clone());
-    hold.send(request(&text)).await.unwrap();
+    hold.send(extract_request(&text)).await.unwrap();
 
     // Small calls on the same connection and on another one are answered meanwhile.
     let other = server.channel().await;
@@ -238,7 +234,7 @@ async fn a_request_of_the_maximum_size_is_answered_without_holding_up_small_ones
             other.clone()
         });
         smalls.push(tokio::spawn(async move {
-            client.extract(request(SENTENCE)).await
+            client.extract(extract_request(SENTENCE)).await
         }));
     }
     for small in smalls {
@@ -257,12 +253,12 @@ async fn a_request_of_the_maximum_size_is_answered_without_holding_up_small_ones
     let mut client = EntityExtractorClient::new(other.clone());
     let (big, small) = tokio::join!(
         tokio::time::timeout(PATIENCE, big),
-        client.extract(request(SENTENCE))
+        client.extract(extract_request(SENTENCE))
     );
     assert_eq!(small.unwrap().into_inner().mentions.len(), 3);
     let big = big.unwrap().unwrap().unwrap();
     let per_article = EntityExtractorClient::new(other)
-        .extract(request(&article))
+        .extract(extract_request(&article))
         .await
         .unwrap()
         .into_inner()

@@ -3,6 +3,7 @@
 //! Extract in a loop; no call fails, the answers switch to the new data, and a broken update
 //! leaves the old data serving with the error in GetInfo. SIGHUP on the real binary reloads too.
 
+use std::net::SocketAddr;
 use std::os::unix::fs::symlink;
 use std::path::Path;
 use std::sync::Arc;
@@ -10,12 +11,14 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use alam::proto::entity_extractor_client::EntityExtractorClient;
-use alam::proto::{ExtractRequest, GetInfoRequest, GetInfoResponse};
+use alam::proto::{GetInfoRequest, GetInfoResponse};
 use alam::server::{LoadError, Ops, ReloadConfig};
 use alam_engine::Extractor;
 use tonic::transport::Channel;
 
-use crate::common::{InProcessServer, ServerProcess, TempDir, eventually, test_config};
+use crate::common::{
+    InProcessServer, ServerProcess, TempDir, eventually, extract_request, http_get, test_config,
+};
 
 const TEXT: &str = "زار الوزير بكين ثم أستانا.";
 
@@ -50,11 +53,7 @@ fn publish_like_a_configmap(dir: &Path, generation: u32, cities: &str) {
 async fn found_ids(
     client: &mut EntityExtractorClient<Channel>,
 ) -> Result<Vec<String>, tonic::Status> {
-    let request = ExtractRequest {
-        text: TEXT.to_string(),
-        ..Default::default()
-    };
-    let response = client.extract(request).await?.into_inner();
+    let response = client.extract(extract_request(TEXT)).await?.into_inner();
     Ok(response.mentions.into_iter().map(|m| m.entity_id).collect())
 }
 
@@ -188,16 +187,8 @@ async fn a_watched_directory_reloads_under_load_without_failing_a_call() {
 }
 
 /// The value of one sample of `/metrics` at `metrics_addr`, by its exact series text.
-async fn metric(metrics_addr: &str, series: &str) -> String {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let mut stream = tokio::net::TcpStream::connect(metrics_addr).await.unwrap();
-    stream
-        .write_all(b"GET /metrics HTTP/1.1\r\nConnection: close\r\n\r\n")
-        .await
-        .unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).await.unwrap();
-    let (_, body) = response.split_once("\r\n\r\n").unwrap();
+async fn metric(metrics_addr: SocketAddr, series: &str) -> String {
+    let body = http_get(metrics_addr, "/metrics").await.body;
     body.lines()
         .find_map(|line| line.strip_prefix(series)?.strip_prefix(' '))
         .unwrap_or_else(|| panic!("no {series} in\n{body}"))
@@ -218,7 +209,7 @@ async fn sighup_reloads_the_gazetteer_directory() {
         gazetteers,
     ])
     .await;
-    let metrics_addr = server.printed("alam: metrics on ").await;
+    let metrics_addr: SocketAddr = server.printed("alam: metrics on ").await.parse().unwrap();
     let mut client = server.client().await;
     let before = info(&mut client).await.gazetteer_version;
 
@@ -234,11 +225,11 @@ async fn sighup_reloads_the_gazetteer_directory() {
     );
     let reloads = "alam_gazetteer_reloads_total";
     assert_eq!(
-        metric(&metrics_addr, &format!("{reloads}{{result=\"success\"}}")).await,
+        metric(metrics_addr, &format!("{reloads}{{result=\"success\"}}")).await,
         "1"
     );
     assert_eq!(
-        metric(&metrics_addr, &format!("{reloads}{{result=\"failure\"}}")).await,
+        metric(metrics_addr, &format!("{reloads}{{result=\"failure\"}}")).await,
         "0"
     );
 
@@ -246,11 +237,11 @@ async fn sighup_reloads_the_gazetteer_directory() {
     std::fs::write(dir.path().join("cities.toml"), "[[entity]\nid = ").unwrap();
     server.signal("HUP");
     eventually("the failed reload is counted", async || {
-        metric(&metrics_addr, &format!("{reloads}{{result=\"failure\"}}")).await == "1"
+        metric(metrics_addr, &format!("{reloads}{{result=\"failure\"}}")).await == "1"
     })
     .await;
     assert_eq!(
-        metric(&metrics_addr, "alam_gazetteer_reload_failing").await,
+        metric(metrics_addr, "alam_gazetteer_reload_failing").await,
         "1"
     );
     assert_eq!(

@@ -19,15 +19,9 @@ use tonic_health::pb::health_client::HealthClient;
 
 use crate::common::{
     ENCODINGS, GOLD_TYPES, InProcessServer, SENTENCE, a_seed_article, embedded,
-    engine_mentions_of_gold_types, extractor, seed_articles, test_config,
+    engine_mentions_of_gold_types, extract_request, extractor, health_status, seed_articles,
+    test_config,
 };
-
-fn request(text: &str) -> ExtractRequest {
-    ExtractRequest {
-        text: text.to_string(),
-        ..Default::default()
-    }
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn extract_returns_spans_ids_and_entity_counts() {
@@ -68,7 +62,7 @@ async fn extract_returns_spans_ids_and_entity_counts() {
     let people = client
         .extract(ExtractRequest {
             types: vec!["person".to_string()],
-            ..request(SENTENCE)
+            ..extract_request(SENTENCE)
         })
         .await
         .unwrap()
@@ -177,7 +171,7 @@ async fn a_stream_of_1000_requests_is_answered_in_order() {
     let requests: Vec<ExtractRequest> = (0..1000)
         .map(|i| ExtractRequest {
             document_id: i.to_string(),
-            ..request(texts[i % texts.len()])
+            ..extract_request(texts[i % texts.len()])
         })
         .collect();
     let mut answers = client
@@ -266,14 +260,7 @@ async fn get_entity_list_entities_and_get_info() {
 }
 
 async fn health(channel: &Channel, service: &str) -> ServingStatus {
-    let response = HealthClient::new(channel.clone())
-        .check(HealthCheckRequest {
-            service: service.to_string(),
-        })
-        .await
-        .unwrap()
-        .into_inner();
-    response.status()
+    health_status(channel, service).await.unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -292,7 +279,7 @@ async fn health_is_not_serving_until_the_gazetteers_load() {
     );
     assert_eq!(health(&channel, "liveness").await, ServingStatus::Serving);
     let early = EntityExtractorClient::new(channel.clone())
-        .extract(request(SENTENCE))
+        .extract(extract_request(SENTENCE))
         .await
         .unwrap_err();
     assert_eq!(early.code(), Code::Unavailable, "{early:?}");
@@ -316,7 +303,7 @@ async fn health_is_not_serving_until_the_gazetteers_load() {
         ServingStatus::Serving
     );
     let mentions = EntityExtractorClient::new(channel)
-        .extract(request(SENTENCE))
+        .extract(extract_request(SENTENCE))
         .await
         .unwrap()
         .into_inner()
@@ -418,7 +405,7 @@ async fn each_caller_mistake_gets_its_code_and_says_how_to_fix_it() {
     let mut client = server.client().await;
     let long = "ب".repeat(600); // 1,200 bytes
     expect(
-        client.extract(request(&long)).await,
+        client.extract(extract_request(&long)).await,
         Code::InvalidArgument,
         "--max-text-bytes",
     );
@@ -426,7 +413,7 @@ async fn each_caller_mistake_gets_its_code_and_says_how_to_fix_it() {
         client
             .extract(ExtractRequest {
                 types: vec!["planet".to_string()],
-                ..request(SENTENCE)
+                ..extract_request(SENTENCE)
             })
             .await,
         Code::InvalidArgument,
@@ -436,7 +423,7 @@ async fn each_caller_mistake_gets_its_code_and_says_how_to_fix_it() {
         client
             .extract(ExtractRequest {
                 offset_encoding: 9,
-                ..request(SENTENCE)
+                ..extract_request(SENTENCE)
             })
             .await,
         Code::InvalidArgument,
@@ -445,7 +432,7 @@ async fn each_caller_mistake_gets_its_code_and_says_how_to_fix_it() {
     expect(
         client
             .extract_batch(ExtractBatchRequest {
-                requests: vec![request("الصين"); 4],
+                requests: vec![extract_request("الصين"); 4],
             })
             .await,
         Code::InvalidArgument,
@@ -454,7 +441,7 @@ async fn each_caller_mistake_gets_its_code_and_says_how_to_fix_it() {
     expect(
         client
             .extract_batch(ExtractBatchRequest {
-                requests: vec![request("الصين"), request(&long)],
+                requests: vec![extract_request("الصين"), extract_request(&long)],
             })
             .await,
         Code::InvalidArgument,
@@ -500,12 +487,15 @@ async fn each_caller_mistake_gets_its_code_and_says_how_to_fix_it() {
     );
     // A message over --max-message-bytes is refused by the transport, as OUT_OF_RANGE.
     let huge = "ب".repeat(3000);
-    let status = client.extract(request(&huge)).await.unwrap_err();
+    let status = client.extract(extract_request(&huge)).await.unwrap_err();
     assert_eq!(status.code(), Code::OutOfRange, "{status:?}");
 
     // In a stream, the bad request ends the stream with its status, after the good answers.
     let mut answers = client
-        .extract_stream(tokio_stream::iter([request("الصين"), request(&long)]))
+        .extract_stream(tokio_stream::iter([
+            extract_request("الصين"),
+            extract_request(&long),
+        ]))
         .await
         .unwrap()
         .into_inner();
@@ -517,7 +507,7 @@ async fn each_caller_mistake_gets_its_code_and_says_how_to_fix_it() {
     // The server is still fine.
     assert_eq!(
         client
-            .extract(request(SENTENCE))
+            .extract(extract_request(SENTENCE))
             .await
             .unwrap()
             .into_inner()
@@ -535,7 +525,7 @@ async fn sixty_four_concurrent_clients_all_succeed() {
     let expected = server
         .client()
         .await
-        .extract(request(&article))
+        .extract(extract_request(&article))
         .await
         .unwrap()
         .into_inner();
@@ -554,7 +544,7 @@ async fn sixty_four_concurrent_clients_all_succeed() {
                 } else {
                     article.clone()
                 };
-                let response = client.extract(request(&text)).await?.into_inner();
+                let response = client.extract(extract_request(&text)).await?.into_inner();
                 answers.push((text.len() > article.len(), response));
             }
             Ok::<_, tonic::Status>(answers)

@@ -9,13 +9,13 @@ use tonic_health::pb::HealthCheckRequest;
 use tonic_health::pb::health_check_response::ServingStatus;
 use tonic_health::pb::health_client::HealthClient;
 
-use crate::common::{ServerProcess, a_seed_article, eventually};
+use crate::common::{ServerProcess, a_seed_article, eventually, extract_request};
 
+/// An Extract request for `text`, numbered `i`.
 fn request(i: usize, text: &str) -> ExtractRequest {
     ExtractRequest {
-        text: text.to_string(),
         document_id: i.to_string(),
-        ..Default::default()
+        ..extract_request(text)
     }
 }
 

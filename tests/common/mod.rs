@@ -10,9 +10,12 @@ use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use alam::proto::ExtractRequest;
 use alam::proto::entity_extractor_client::EntityExtractorClient;
 use alam::server::{LoadError, Ops, ServeConfig, ServeError};
 use alam_engine::{ExtractOptions, Extractor, Mention, OffsetEncoding};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tonic::Status;
 use tonic::transport::{Channel, ClientTlsConfig, Endpoint};
 use tonic_health::pb::HealthCheckRequest;
 use tonic_health::pb::health_check_response::ServingStatus;
@@ -134,17 +137,56 @@ pub async fn eventually(what: &str, mut condition: impl AsyncFnMut() -> bool) {
     }
 }
 
-/// Whether the server reports SERVING for `""`, the server as a whole (`grpc.health.v1`). The
-/// server sets `""` after its named service, so both are ready then (`src/server/health.rs`).
-async fn reports_serving(health: &mut HealthClient<Channel>) -> bool {
+/// An Extract request for `text`, every other field left at its default.
+pub fn extract_request(text: &str) -> ExtractRequest {
+    ExtractRequest {
+        text: text.to_string(),
+        ..Default::default()
+    }
+}
+
+/// What the server behind `channel` reports for `service` (`grpc.health.v1` Check): `""` is the
+/// server as a whole.
+pub async fn health_status(channel: &Channel, service: &str) -> Result<ServingStatus, Status> {
     let request = HealthCheckRequest {
-        service: String::new(),
+        service: service.to_string(),
     };
+    let response = HealthClient::new(channel.clone()).check(request).await?;
+    Ok(response.into_inner().status())
+}
+
+/// Whether the server reports SERVING for `""`. The server sets `""` after its named service, so
+/// both are ready then (`src/server/health.rs`).
+async fn reports_serving(channel: &Channel) -> bool {
     // Before the server has set any status, `""` is unknown (NOT_FOUND): not serving yet.
-    health
-        .check(request)
-        .await
-        .is_ok_and(|response| response.into_inner().status() == ServingStatus::Serving)
+    matches!(health_status(channel, "").await, Ok(ServingStatus::Serving))
+}
+
+/// An HTTP/1.1 response, as a Prometheus scraper reads it.
+pub struct HttpResponse {
+    /// `HTTP/1.1 200 OK`.
+    pub status_line: String,
+    pub content_type: String,
+    pub body: String,
+}
+
+/// A plain HTTP/1.1 GET of `path` at `addr`, on a connection of its own.
+pub async fn http_get(addr: SocketAddr, path: &str) -> HttpResponse {
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await.unwrap();
+    let (head, body) = response.split_once("\r\n\r\n").expect("headers end");
+    HttpResponse {
+        status_line: head.lines().next().unwrap().to_string(),
+        content_type: head
+            .lines()
+            .find_map(|line| line.strip_prefix("Content-Type: "))
+            .unwrap_or_default()
+            .to_string(),
+        body: body.to_string(),
+    }
 }
 
 /// A new plaintext connection to `addr`.
@@ -237,13 +279,13 @@ impl InProcessServer {
     }
 
     async fn wait_until_serving(&self) {
-        let mut health = HealthClient::new(self.channel().await);
+        let channel = self.channel().await;
         eventually("the server reports SERVING", async || {
             assert!(
                 !self.task.is_finished(),
                 "the server ended before it was SERVING"
             );
-            reports_serving(&mut health).await
+            reports_serving(&channel).await
         })
         .await;
     }
@@ -306,7 +348,6 @@ mod process {
 
     use alam::proto::entity_extractor_client::EntityExtractorClient;
     use tonic::transport::Channel;
-    use tonic_health::pb::health_client::HealthClient;
 
     use super::{connect, eventually, reports_serving};
 
@@ -354,10 +395,10 @@ mod process {
             server.addr = addr
                 .parse()
                 .unwrap_or_else(|e| panic!("{addr:?} is not an address: {e}"));
-            let mut health = HealthClient::new(server.channel().await);
+            let channel = server.channel().await;
             eventually("alam serve reports SERVING", async || {
                 server.assert_running("reporting SERVING");
-                reports_serving(&mut health).await
+                reports_serving(&channel).await
             })
             .await;
             server
