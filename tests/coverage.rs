@@ -10,13 +10,10 @@ use std::path::Path;
 use std::sync::OnceLock;
 
 use alam_engine::words::is_word_char;
-use alam_engine::{Entity, ExtractOptions, Extractor, Form, Mention, normalize};
+use alam_engine::{Entity, ExtractOptions, Form, Mention, normalize};
 use serde::Deserialize;
 
-fn extractor() -> &'static Extractor {
-    static EXTRACTOR: OnceLock<Extractor> = OnceLock::new();
-    EXTRACTOR.get_or_init(|| Extractor::embedded().expect("the embedded gazetteers load"))
-}
+use crate::common::extractor;
 
 fn extract(text: &str) -> Vec<Mention<'_>> {
     extractor()

@@ -2,10 +2,9 @@
 //! starts with (`extract-…`, `gazetteer-…`; see `fuzz/regressions/README.md`), so that a crash
 //! fuzzing found stays fixed without cargo-fuzz or a nightly toolchain.
 
-#[path = "../fuzz/checks.rs"]
-mod checks;
-
 use std::path::{Path, PathBuf};
+
+use crate::fuzz_checks;
 
 fn regressions() -> Vec<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/regressions");
@@ -26,9 +25,9 @@ fn every_regression_input_passes_its_fuzz_targets_checks() {
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
         let data = std::fs::read(&path).unwrap();
         if name.starts_with("extract-") {
-            checks::extract(&data);
+            fuzz_checks::extract(&data);
         } else if name.starts_with("gazetteer-") {
-            checks::gazetteer(&data);
+            fuzz_checks::gazetteer(&data);
         } else {
             panic!("{name}: a regression input is named after its target (extract-, gazetteer-)");
         }

@@ -9,8 +9,10 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use alam_engine::{ExtractOptions, Extractor, OffsetEncoding};
+use alam_engine::{ExtractOptions, OffsetEncoding};
 use serde::Deserialize;
+
+use crate::common::{ENCODINGS, engine_mentions_of_gold_types, extractor};
 
 #[derive(Deserialize)]
 struct Gold {
@@ -41,22 +43,23 @@ impl GoldMention {
     }
 }
 
-/// The types the gold annotates.
-const GOLD_TYPES: [&str; 5] = ["person", "country", "city", "organization", "initiative"];
-
-fn golden_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden")
-}
-
-fn gold_files() -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = fs::read_dir(golden_dir())
-        .expect("tests/golden exists")
+/// Every document of `dir` (under the package) with its gold, in the order of their names.
+fn gold_documents(dir: &str) -> Vec<(Gold, String)> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
+    let mut paths: Vec<PathBuf> = fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
         .map(|e| e.unwrap().path())
         .filter(|p| p.to_string_lossy().ends_with(".gold.json"))
         .collect();
-    files.sort();
-    assert_eq!(files.len(), 5, "five seed articles");
-    files
+    paths.sort();
+    paths
+        .into_iter()
+        .map(|path| {
+            let gold: Gold = serde_json::from_str(&fs::read_to_string(path).unwrap()).unwrap();
+            let text = fs::read_to_string(dir.join(&gold.document)).unwrap();
+            (gold, text)
+        })
+        .collect()
 }
 
 /// (strict true positives, predictions counted, gold mentions required)
@@ -109,21 +112,12 @@ fn score(
 
 #[test]
 fn every_seed_article_matches_its_gold_in_every_encoding() {
-    let extractor = Extractor::embedded().unwrap();
+    let articles = gold_documents("tests/golden");
+    assert_eq!(articles.len(), 5, "five seed articles");
     let mut failures = Vec::new();
-    for gold_path in gold_files() {
-        let gold: Gold = serde_json::from_str(&fs::read_to_string(&gold_path).unwrap()).unwrap();
-        let text = fs::read_to_string(golden_dir().join(&gold.document)).unwrap();
-        for encoding in [
-            OffsetEncoding::CodePoint,
-            OffsetEncoding::Utf8,
-            OffsetEncoding::Utf16,
-        ] {
-            let options = ExtractOptions {
-                offsets: encoding,
-                types: extractor.type_filter(&GOLD_TYPES).unwrap(),
-            };
-            let mentions = extractor.extract(&text, &options).unwrap();
+    for (gold, text) in articles {
+        for encoding in ENCODINGS {
+            let mentions = engine_mentions_of_gold_types(&text, encoding);
             let found: Vec<(usize, usize, String, String)> = mentions
                 .iter()
                 .map(|m| {
@@ -187,35 +181,22 @@ fn every_seed_article_matches_its_gold_in_every_encoding() {
 /// (regions included), in all three encodings.
 #[test]
 fn the_real_news_dev_set_scores_a_strict_f1_of_at_least_0_97() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/realnews");
-    let mut paths: Vec<PathBuf> = fs::read_dir(&dir)
-        .expect("tests/realnews exists")
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.to_string_lossy().ends_with(".gold.json"))
-        .collect();
-    paths.sort();
+    let documents = gold_documents("tests/realnews");
     assert!(
-        paths.len() >= 30,
+        documents.len() >= 30,
         "the dev set has {} documents",
-        paths.len()
+        documents.len()
     );
-    let extractor = Extractor::embedded().unwrap();
-    for encoding in [
-        OffsetEncoding::CodePoint,
-        OffsetEncoding::Utf8,
-        OffsetEncoding::Utf16,
-    ] {
+    for encoding in ENCODINGS {
         let (mut hits, mut predicted, mut required) = (0, 0, 0);
         let mut problems = Vec::new();
-        for path in &paths {
-            let gold: Gold = serde_json::from_str(&fs::read_to_string(path).unwrap()).unwrap();
-            let text = fs::read_to_string(dir.join(&gold.document)).unwrap();
+        for (gold, text) in &documents {
             let options = ExtractOptions {
                 offsets: encoding,
                 ..Default::default()
             };
-            let found: Vec<(usize, usize, String, String)> = extractor
-                .extract(&text, &options)
+            let found: Vec<(usize, usize, String, String)> = extractor()
+                .extract(text, &options)
                 .unwrap()
                 .iter()
                 .map(|m| {

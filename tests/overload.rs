@@ -7,8 +7,6 @@
 //! server waits for the end of a unary request's body), so no test depends on timing. Every
 //! server runs in the test's runtime on `127.0.0.1:0` and is stopped at the end.
 
-mod common;
-
 use std::time::Duration;
 
 use alam::proto::entity_extractor_client::EntityExtractorClient;
@@ -20,39 +18,10 @@ use tokio_stream::wrappers::ReceiverStream;
 use tonic::Code;
 use tonic::codegen::http::uri::PathAndQuery;
 use tonic::transport::Channel;
-use tonic_health::pb::HealthCheckRequest;
-use tonic_health::pb::health_client::HealthClient;
 
-use common::InProcessServer;
-
-const SENTENCE: &str = "وقال وانغ يي إن الصين تدعم مبادرة الحزام والطريق.";
-
-/// A guard against a hang, far above any expected duration: not a timing assertion.
-const HANG: Duration = Duration::from_secs(120);
-
-/// Starts a server with `config` and waits until it is SERVING.
-async fn start(config: ServeConfig) -> InProcessServer {
-    let server = InProcessServer::start(config).await;
-    wait_until_serving(&server).await;
-    server
-}
-
-async fn wait_until_serving(server: &InProcessServer) {
-    let mut health = HealthClient::new(server.channel().await);
-    for _ in 0..10_000 {
-        let status = health
-            .check(HealthCheckRequest {
-                service: "alam.v1.EntityExtractor".into(),
-            })
-            .await
-            .map(|r| r.into_inner().status);
-        if matches!(status, Ok(1)) {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
-    panic!("the server never became SERVING");
-}
+use crate::common::{
+    InProcessServer, PATIENCE, SENTENCE, a_seed_article, eventually, extract_request, health_status,
+};
 
 fn config() -> ServeConfig {
     ServeConfig {
@@ -60,13 +29,6 @@ fn config() -> ServeConfig {
         shutdown_timeout: Duration::from_secs(30),
         request_timeout: None,
         ..ServeConfig::default()
-    }
-}
-
-fn request(text: &str) -> ExtractRequest {
-    ExtractRequest {
-        text: text.to_string(),
-        ..Default::default()
     }
 }
 
@@ -99,20 +61,20 @@ fn held_extract(
 
 /// Waits until the connection's only call slot is taken: a health check on it is shed.
 async fn wait_until_saturated(channel: &Channel) {
-    let mut health = HealthClient::new(channel.clone());
-    for _ in 0..10_000 {
-        match health.check(HealthCheckRequest::default()).await {
-            Err(status) if status.code() == Code::ResourceExhausted => return,
-            Ok(_) => tokio::time::sleep(Duration::from_millis(5)).await,
+    eventually(
+        "the held call takes the connection's slot",
+        async || match health_status(channel, "").await {
+            Err(status) if status.code() == Code::ResourceExhausted => true,
+            Ok(_) => false,
             Err(status) => panic!("unexpected status while waiting: {status:?}"),
-        }
-    }
-    panic!("the held call never took the connection's slot");
+        },
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn over_the_concurrency_limit_callers_are_refused_at_once_not_queued() {
-    let server = start(ServeConfig {
+    let server = InProcessServer::start(ServeConfig {
         concurrency_limit: Some(1),
         ..config()
     })
@@ -127,11 +89,11 @@ async fn over_the_concurrency_limit_callers_are_refused_at_once_not_queued() {
     for _ in 0..50 {
         let mut client = EntityExtractorClient::new(channel.clone());
         callers.push(tokio::spawn(async move {
-            client.extract(request(SENTENCE)).await
+            client.extract(extract_request(SENTENCE)).await
         }));
     }
     for caller in callers {
-        let result = tokio::time::timeout(HANG, caller)
+        let result = tokio::time::timeout(PATIENCE, caller)
             .await
             .expect("a caller over the limit was queued instead of refused")
             .unwrap();
@@ -145,37 +107,37 @@ async fn over_the_concurrency_limit_callers_are_refused_at_once_not_queued() {
 
     // Another connection has its own slots.
     let mut other = EntityExtractorClient::new(server.channel().await);
-    let answer = other.extract(request(SENTENCE)).await.unwrap().into_inner();
+    let answer = other
+        .extract(extract_request(SENTENCE))
+        .await
+        .unwrap()
+        .into_inner();
     assert_eq!(answer.mentions.len(), 3);
 
     // Once the held call completes, the slot is free again on the same connection.
-    hold.send(request(SENTENCE)).await.unwrap();
+    hold.send(extract_request(SENTENCE)).await.unwrap();
     drop(hold);
-    let held = tokio::time::timeout(HANG, held).await.unwrap().unwrap();
+    let held = tokio::time::timeout(PATIENCE, held).await.unwrap().unwrap();
     assert_eq!(held.unwrap().mentions.len(), 3);
     let mut client = EntityExtractorClient::new(channel);
-    let mut served = false;
-    for _ in 0..10_000 {
-        match client.extract(request(SENTENCE)).await {
+    eventually("the slot comes back", async || {
+        match client.extract(extract_request(SENTENCE)).await {
             Ok(answer) => {
                 assert_eq!(answer.into_inner().mentions.len(), 3);
-                served = true;
-                break;
+                true
             }
             // The slot is released when the held call's response completes; retry until then.
-            Err(status) if status.code() == Code::ResourceExhausted => {
-                tokio::time::sleep(Duration::from_millis(5)).await
-            }
+            Err(status) if status.code() == Code::ResourceExhausted => false,
             Err(status) => panic!("{status:?}"),
         }
-    }
-    assert!(served, "the slot never came back");
+    })
+    .await;
     server.stop().await;
 }
 
 #[tokio::test]
 async fn a_message_over_the_limit_is_refused_from_its_length_prefix() {
-    let server = start(ServeConfig {
+    let server = InProcessServer::start(ServeConfig {
         max_text_bytes: 16 * 1024,
         max_message_bytes: 32 * 1024,
         ..config()
@@ -187,8 +149,8 @@ async fn a_message_over_the_limit_is_refused_from_its_length_prefix() {
     // waiting for (or buffering) the rest of the body.
     let (hold, call) = held_extract(channel.clone());
     let big = SENTENCE.repeat(4 * 1024 * 1024 / SENTENCE.len());
-    hold.send(request(&big)).await.unwrap();
-    let status = tokio::time::timeout(HANG, call)
+    hold.send(extract_request(&big)).await.unwrap();
+    let status = tokio::time::timeout(PATIENCE, call)
         .await
         .expect("the oversized message was not refused while its body was open")
         .unwrap()
@@ -200,12 +162,12 @@ async fn a_message_over_the_limit_is_refused_from_its_length_prefix() {
     let mut client = EntityExtractorClient::new(channel.clone());
     // A text over --max-text-bytes that fits in a message is refused with its own code.
     let long = SENTENCE.repeat(24 * 1024 / SENTENCE.len());
-    let status = client.extract(request(&long)).await.unwrap_err();
+    let status = client.extract(extract_request(&long)).await.unwrap_err();
     assert_eq!(status.code(), Code::InvalidArgument, "{status:?}");
 
     // The connection still serves normal calls.
     let answer = client
-        .extract(request(SENTENCE))
+        .extract(extract_request(SENTENCE))
         .await
         .unwrap()
         .into_inner();
@@ -215,7 +177,7 @@ async fn a_message_over_the_limit_is_refused_from_its_length_prefix() {
 
 #[tokio::test]
 async fn an_oversized_stream_message_ends_the_stream_with_its_error() {
-    let server = start(ServeConfig {
+    let server = InProcessServer::start(ServeConfig {
         max_text_bytes: 16 * 1024,
         max_message_bytes: 32 * 1024,
         ..config()
@@ -224,9 +186,9 @@ async fn an_oversized_stream_message_ends_the_stream_with_its_error() {
     let mut client = EntityExtractorClient::new(server.channel().await);
     let big = SENTENCE.repeat(4 * 1024 * 1024 / SENTENCE.len());
     let (sender, receiver) = mpsc::channel::<ExtractRequest>(4);
-    sender.send(request(SENTENCE)).await.unwrap();
-    sender.send(request(&big)).await.unwrap();
-    let outcome = tokio::time::timeout(HANG, async {
+    sender.send(extract_request(SENTENCE)).await.unwrap();
+    sender.send(extract_request(&big)).await.unwrap();
+    let outcome = tokio::time::timeout(PATIENCE, async {
         let mut responses = client
             .extract_stream(ReceiverStream::new(receiver))
             .await?
@@ -246,17 +208,13 @@ async fn an_oversized_stream_message_ends_the_stream_with_its_error() {
 #[tokio::test]
 async fn a_request_of_the_maximum_size_is_answered_without_holding_up_small_ones() {
     let max_text_bytes = 512 * 1024;
-    let server = start(ServeConfig {
+    let server = InProcessServer::start(ServeConfig {
         max_text_bytes,
         max_message_bytes: alam::server::default_max_message_bytes(max_text_bytes),
         ..config()
     })
     .await;
-    let article = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/golden/000_597212ab044ab659.txt"
-    ))
-    .unwrap();
+    let article = a_seed_article();
     let mut text = article.repeat(max_text_bytes / article.len());
     text.push_str(&" ".repeat(max_text_bytes - text.len()));
     assert_eq!(text.len(), max_text_bytes);
@@ -264,7 +222,7 @@ async fn a_request_of_the_maximum_size_is_answered_without_holding_up_small_ones
     // The maximum-size request is sent whole, but its body is kept open: it is in flight.
     let channel = server.channel().await;
     let (hold, big) = held_extract(channel.clone());
-    hold.send(request(&text)).await.unwrap();
+    hold.send(extract_request(&text)).await.unwrap();
 
     // Small calls on the same connection and on another one are answered meanwhile.
     let other = server.channel().await;
@@ -276,11 +234,11 @@ async fn a_request_of_the_maximum_size_is_answered_without_holding_up_small_ones
             other.clone()
         });
         smalls.push(tokio::spawn(async move {
-            client.extract(request(SENTENCE)).await
+            client.extract(extract_request(SENTENCE)).await
         }));
     }
     for small in smalls {
-        let answer = tokio::time::timeout(HANG, small)
+        let answer = tokio::time::timeout(PATIENCE, small)
             .await
             .expect("a small call was held up by the large one")
             .unwrap()
@@ -294,13 +252,13 @@ async fn a_request_of_the_maximum_size_is_answered_without_holding_up_small_ones
     drop(hold);
     let mut client = EntityExtractorClient::new(other.clone());
     let (big, small) = tokio::join!(
-        tokio::time::timeout(HANG, big),
-        client.extract(request(SENTENCE))
+        tokio::time::timeout(PATIENCE, big),
+        client.extract(extract_request(SENTENCE))
     );
     assert_eq!(small.unwrap().into_inner().mentions.len(), 3);
     let big = big.unwrap().unwrap().unwrap();
     let per_article = EntityExtractorClient::new(other)
-        .extract(request(&article))
+        .extract(extract_request(&article))
         .await
         .unwrap()
         .into_inner()

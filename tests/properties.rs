@@ -2,18 +2,11 @@
 //! boundaries of its encoding and slices out exactly the mention's text; mentions are sorted and
 //! do not overlap; the same text gives the same result twice.
 
-#[path = "../fuzz/checks.rs"]
-mod checks;
-
-use std::sync::OnceLock;
-
-use alam_engine::{ExtractOptions, Extractor, OffsetEncoding};
+use alam_engine::{ExtractOptions, OffsetEncoding};
 use proptest::prelude::*;
 
-fn extractor() -> &'static Extractor {
-    static EXTRACTOR: OnceLock<Extractor> = OnceLock::new();
-    EXTRACTOR.get_or_init(|| Extractor::embedded().expect("the default gazetteers load"))
-}
+use crate::common::{ENCODINGS, extractor};
+use crate::fuzz_checks;
 
 /// Pieces that exercise the rules: names, proclitics, marks, invisible characters, ligatures,
 /// white space, punctuation and characters outside the BMP.
@@ -104,10 +97,10 @@ proptest! {
 
     #[test]
     fn spans_are_exact_sorted_disjoint_and_stable(text in text_strategy()) {
-        for encoding in [OffsetEncoding::CodePoint, OffsetEncoding::Utf8, OffsetEncoding::Utf16] {
+        for encoding in ENCODINGS {
             let options = ExtractOptions { offsets: encoding, ..Default::default() };
             let mentions = extractor().extract(&text, &options).expect("extraction succeeds");
-            let valid = checks::boundaries(&text, encoding);
+            let valid = fuzz_checks::boundaries(&text, encoding);
             let mut previous_end = 0;
             for m in &mentions {
                 prop_assert!(m.start < m.end, "empty span {}..{}", m.start, m.end);

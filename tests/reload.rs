@@ -3,23 +3,22 @@
 //! Extract in a loop; no call fails, the answers switch to the new data, and a broken update
 //! leaves the old data serving with the error in GetInfo. SIGHUP on the real binary reloads too.
 
-#![cfg(unix)]
-
-mod common;
-
+use std::net::SocketAddr;
 use std::os::unix::fs::symlink;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use alam::proto::entity_extractor_client::EntityExtractorClient;
-use alam::proto::{ExtractRequest, GetInfoRequest, GetInfoResponse};
+use alam::proto::{GetInfoRequest, GetInfoResponse};
 use alam::server::{LoadError, Ops, ReloadConfig};
 use alam_engine::Extractor;
 use tonic::transport::Channel;
 
-use common::{InProcessServer, ServerProcess, test_config};
+use crate::common::{
+    InProcessServer, ServerProcess, TempDir, eventually, extract_request, http_get, test_config,
+};
 
 const TEXT: &str = "زار الوزير بكين ثم أستانا.";
 
@@ -37,24 +36,6 @@ name_ar = "أستانا"
 name_en = "Astana"
 "#;
 
-/// A temporary directory, removed when dropped.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> TempDir {
-        let path = std::env::temp_dir().join(format!("alam-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&path);
-        std::fs::create_dir_all(&path).unwrap();
-        TempDir(path)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
 /// Publishes `cities.toml` as the kubelet updates a ConfigMap volume: the data goes into a new
 /// hidden directory, then a new `..data` link is renamed over the old one in one step. The
 /// visible `cities.toml` is a link through `..data`, made once.
@@ -69,23 +50,10 @@ fn publish_like_a_configmap(dir: &Path, generation: u32, cities: &str) {
     }
 }
 
-async fn connect(addr: &str) -> EntityExtractorClient<Channel> {
-    let channel = Channel::from_shared(format!("http://{addr}"))
-        .unwrap()
-        .connect()
-        .await
-        .unwrap();
-    EntityExtractorClient::new(channel)
-}
-
 async fn found_ids(
     client: &mut EntityExtractorClient<Channel>,
 ) -> Result<Vec<String>, tonic::Status> {
-    let request = ExtractRequest {
-        text: TEXT.to_string(),
-        ..Default::default()
-    };
-    let response = client.extract(request).await?.into_inner();
+    let response = client.extract(extract_request(TEXT)).await?.into_inner();
     Ok(response.mentions.into_iter().map(|m| m.entity_id).collect())
 }
 
@@ -97,42 +65,27 @@ async fn info(client: &mut EntityExtractorClient<Channel>) -> GetInfoResponse {
         .into_inner()
 }
 
-/// Polls `check` every 20 ms until it holds; panics after a minute (a bound, not a timing
-/// assertion: the watcher looks every 50 ms).
-async fn eventually<F: AsyncFnMut() -> bool>(what: &str, mut check: F) {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while !check().await {
-        assert!(Instant::now() < deadline, "never happened: {what}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_watched_directory_reloads_under_load_without_failing_a_call() {
     let dir = TempDir::new("reload-watch");
-    publish_like_a_configmap(&dir.0, 1, BEIJING);
+    publish_like_a_configmap(dir.path(), 1, BEIJING);
 
     let ops = Ops {
         reload: Some(ReloadConfig {
-            dir: dir.0.clone(),
+            dir: dir.path().to_path_buf(),
             watch_interval: Some(Duration::from_millis(50)),
         }),
         ..Ops::default()
     };
-    let gazetteers = dir.0.clone();
+    let gazetteers = dir.path().to_path_buf();
     let load = async move {
         Ok::<_, LoadError>(Extractor::new(alam_engine::Gazetteer::load_dir(
             gazetteers,
         )?)?)
     };
-    let server = InProcessServer::start_with_ops(test_config(), ops, load).await;
-    let addr = server.addr.to_string();
+    let server = InProcessServer::start_with(test_config(), ops, load).await;
 
-    let mut client = connect(&addr).await;
-    eventually("the gazetteers load", async || {
-        client.get_info(GetInfoRequest {}).await.is_ok()
-    })
-    .await;
+    let mut client = server.client().await;
     let first = info(&mut client).await;
     assert_eq!(found_ids(&mut client).await.unwrap(), ["city:beijing"]);
     assert_eq!(first.last_reload_at, "");
@@ -146,7 +99,7 @@ async fn a_watched_directory_reloads_under_load_without_failing_a_call() {
     );
     let mut callers = Vec::new();
     for _ in 0..16 {
-        let mut client = connect(&addr).await;
+        let mut client = server.client().await;
         let (running, calls, failures, saw_new) = (
             running.clone(),
             calls.clone(),
@@ -175,7 +128,7 @@ async fn a_watched_directory_reloads_under_load_without_failing_a_call() {
     })
     .await;
 
-    publish_like_a_configmap(&dir.0, 2, &format!("{BEIJING}{ASTANA}"));
+    publish_like_a_configmap(dir.path(), 2, &format!("{BEIJING}{ASTANA}"));
     eventually("an answer has the new entity", async || {
         found_ids(&mut client).await.unwrap() == ["city:beijing", "city:astana"]
     })
@@ -191,7 +144,7 @@ async fn a_watched_directory_reloads_under_load_without_failing_a_call() {
     .await;
 
     // A broken update: the old data keeps serving, and GetInfo says why.
-    publish_like_a_configmap(&dir.0, 3, "[[entity]\nid = ");
+    publish_like_a_configmap(dir.path(), 3, "[[entity]\nid = ");
     eventually("the failed reload is reported", async || {
         !info(&mut client).await.last_reload_error.is_empty()
     })
@@ -223,7 +176,7 @@ async fn a_watched_directory_reloads_under_load_without_failing_a_call() {
     );
 
     // The next good update clears the error.
-    publish_like_a_configmap(&dir.0, 4, ASTANA);
+    publish_like_a_configmap(dir.path(), 4, ASTANA);
     eventually("the error clears on a good reload", async || {
         info(&mut client).await.last_reload_error.is_empty()
     })
@@ -234,16 +187,8 @@ async fn a_watched_directory_reloads_under_load_without_failing_a_call() {
 }
 
 /// The value of one sample of `/metrics` at `metrics_addr`, by its exact series text.
-async fn metric(metrics_addr: &str, series: &str) -> String {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let mut stream = tokio::net::TcpStream::connect(metrics_addr).await.unwrap();
-    stream
-        .write_all(b"GET /metrics HTTP/1.1\r\nConnection: close\r\n\r\n")
-        .await
-        .unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).await.unwrap();
-    let (_, body) = response.split_once("\r\n\r\n").unwrap();
+async fn metric(metrics_addr: SocketAddr, series: &str) -> String {
+    let body = http_get(metrics_addr, "/metrics").await.body;
     body.lines()
         .find_map(|line| line.strip_prefix(series)?.strip_prefix(' '))
         .unwrap_or_else(|| panic!("no {series} in\n{body}"))
@@ -253,25 +198,22 @@ async fn metric(metrics_addr: &str, series: &str) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sighup_reloads_the_gazetteer_directory() {
     let dir = TempDir::new("reload-sighup");
-    std::fs::write(dir.0.join("cities.toml"), BEIJING).unwrap();
-    let gazetteers = dir.0.to_str().unwrap();
-    let mut server = ServerProcess::spawn(&[
+    std::fs::write(dir.path().join("cities.toml"), BEIJING).unwrap();
+    let gazetteers = dir.path().to_str().unwrap();
+    let mut server = ServerProcess::start(&[
         "--metrics-addr",
         "127.0.0.1:0",
         "--drain-delay",
         "0s",
         "--gazetteers",
         gazetteers,
-    ]);
-    let metrics_addr = server.printed("alam: metrics on ");
-    let mut client = connect(&server.addr).await;
-    eventually("the gazetteers load", async || {
-        client.get_info(GetInfoRequest {}).await.is_ok()
-    })
+    ])
     .await;
+    let metrics_addr: SocketAddr = server.printed("alam: metrics on ").await.parse().unwrap();
+    let mut client = server.client().await;
     let before = info(&mut client).await.gazetteer_version;
 
-    std::fs::write(dir.0.join("cities.toml"), format!("{BEIJING}{ASTANA}")).unwrap();
+    std::fs::write(dir.path().join("cities.toml"), format!("{BEIJING}{ASTANA}")).unwrap();
     server.signal("HUP");
     eventually("SIGHUP reloads", async || {
         info(&mut client).await.gazetteer_version != before
@@ -283,23 +225,23 @@ async fn sighup_reloads_the_gazetteer_directory() {
     );
     let reloads = "alam_gazetteer_reloads_total";
     assert_eq!(
-        metric(&metrics_addr, &format!("{reloads}{{result=\"success\"}}")).await,
+        metric(metrics_addr, &format!("{reloads}{{result=\"success\"}}")).await,
         "1"
     );
     assert_eq!(
-        metric(&metrics_addr, &format!("{reloads}{{result=\"failure\"}}")).await,
+        metric(metrics_addr, &format!("{reloads}{{result=\"failure\"}}")).await,
         "0"
     );
 
     // A broken file: refused, counted, and the data loaded before keeps serving.
-    std::fs::write(dir.0.join("cities.toml"), "[[entity]\nid = ").unwrap();
+    std::fs::write(dir.path().join("cities.toml"), "[[entity]\nid = ").unwrap();
     server.signal("HUP");
     eventually("the failed reload is counted", async || {
-        metric(&metrics_addr, &format!("{reloads}{{result=\"failure\"}}")).await == "1"
+        metric(metrics_addr, &format!("{reloads}{{result=\"failure\"}}")).await == "1"
     })
     .await;
     assert_eq!(
-        metric(&metrics_addr, "alam_gazetteer_reload_failing").await,
+        metric(metrics_addr, "alam_gazetteer_reload_failing").await,
         "1"
     );
     assert_eq!(
@@ -314,12 +256,8 @@ async fn sighup_reloads_the_gazetteer_directory() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sighup_with_the_embedded_gazetteers_only_logs() {
     let mut server =
-        ServerProcess::spawn(&["--metrics-addr", "127.0.0.1:0", "--drain-delay", "0s"]);
-    let mut client = connect(&server.addr).await;
-    eventually("the gazetteers load", async || {
-        client.get_info(GetInfoRequest {}).await.is_ok()
-    })
-    .await;
+        ServerProcess::start(&["--metrics-addr", "127.0.0.1:0", "--drain-delay", "0s"]).await;
+    let mut client = server.client().await;
     server.signal("HUP");
     eventually("the SIGHUP is logged", async || {
         server.logged("nothing to reload")

@@ -4,14 +4,10 @@
 //! overlaps, the traps of real news, and ambiguity.
 
 use std::path::PathBuf;
-use std::sync::OnceLock;
 
 use alam_engine::{ExtractOptions, Extractor, Gazetteer, OffsetEncoding};
 
-fn extractor() -> &'static Extractor {
-    static EXTRACTOR: OnceLock<Extractor> = OnceLock::new();
-    EXTRACTOR.get_or_init(|| Extractor::embedded().expect("the default gazetteers load"))
-}
+use crate::common::extractor;
 
 /// (mention text, entity id, form, proclitic) of every mention of `text`.
 fn found(extractor: &Extractor, text: &str) -> Vec<(String, String, String, String)> {

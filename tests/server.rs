@@ -1,20 +1,15 @@
 //! End-to-end tests of the gRPC service: a real server on `127.0.0.1:0` (through the library's
-//! `serve_with_listener`, no process), called with the generated tonic clients. The signal and
-//! drain path, which needs a process, is in `server_shutdown.rs`.
-
-mod common;
-
-use std::fs;
-use std::path::{Path, PathBuf};
+//! `serve_with_ops`, no process), called with the generated tonic clients. Each seed article is
+//! answered exactly as the engine answers it (`golden.rs` holds the engine to the gold). The
+//! signal and drain path, which needs a process, is in `server_shutdown.rs`.
 
 use alam::proto::entity_extractor_client::EntityExtractorClient;
 use alam::proto::{
-    ExtractBatchRequest, ExtractRequest, Form, GetEntityRequest, GetInfoRequest,
-    ListEntitiesRequest, OffsetEncoding,
+    EntitySummary, ExtractBatchRequest, ExtractRequest, ExtractResponse, Form, GetEntityRequest,
+    GetInfoRequest, ListEntitiesRequest, Mention, OffsetEncoding,
 };
-use alam::server::{LoadError, ServeConfig, ServeError};
+use alam::server::{LoadError, Ops, ServeConfig, ServeError};
 use alam_engine::Extractor;
-use serde::Deserialize;
 use tokio::sync::oneshot;
 use tonic::Code;
 use tonic::transport::Channel;
@@ -22,16 +17,11 @@ use tonic_health::pb::HealthCheckRequest;
 use tonic_health::pb::health_check_response::ServingStatus;
 use tonic_health::pb::health_client::HealthClient;
 
-use common::{InProcessServer, embedded, test_config};
-
-const SENTENCE: &str = "وقال وانغ يي إن الصين تدعم مبادرة الحزام والطريق.";
-
-fn request(text: &str) -> ExtractRequest {
-    ExtractRequest {
-        text: text.to_string(),
-        ..Default::default()
-    }
-}
+use crate::common::{
+    ENCODINGS, GOLD_TYPES, InProcessServer, SENTENCE, a_seed_article, embedded,
+    engine_mentions_of_gold_types, extract_request, extractor, health_status, seed_articles,
+    test_config,
+};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn extract_returns_spans_ids_and_entity_counts() {
@@ -72,7 +62,7 @@ async fn extract_returns_spans_ids_and_entity_counts() {
     let people = client
         .extract(ExtractRequest {
             types: vec!["person".to_string()],
-            ..request(SENTENCE)
+            ..extract_request(SENTENCE)
         })
         .await
         .unwrap()
@@ -82,139 +72,82 @@ async fn extract_returns_spans_ids_and_entity_counts() {
     server.stop().await;
 }
 
-#[derive(Deserialize)]
-struct Gold {
-    document: String,
-    mentions: Vec<GoldMention>,
-}
-
-#[derive(Deserialize)]
-struct GoldMention {
-    start: u32,
-    end: u32,
-    entity_id: Option<String>,
-    form: Option<String>,
-    #[serde(default)]
-    optional: bool,
-    utf8: [u32; 2],
-    utf16: [u32; 2],
-}
-
-impl GoldMention {
-    fn span(&self, encoding: OffsetEncoding) -> (u32, u32) {
-        match encoding {
-            OffsetEncoding::Utf8 => (self.utf8[0], self.utf8[1]),
-            OffsetEncoding::Utf16 => (self.utf16[0], self.utf16[1]),
-            _ => (self.start, self.end),
-        }
+/// The offset encoding of the contract for the engine's.
+fn contract_encoding(encoding: alam_engine::OffsetEncoding) -> OffsetEncoding {
+    match encoding {
+        alam_engine::OffsetEncoding::CodePoint => OffsetEncoding::CodePoint,
+        alam_engine::OffsetEncoding::Utf8 => OffsetEncoding::Utf8,
+        alam_engine::OffsetEncoding::Utf16 => OffsetEncoding::Utf16,
     }
 }
 
-fn golden_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden")
-}
-
-fn seed_articles() -> Vec<(Gold, String)> {
-    let mut paths: Vec<PathBuf> = fs::read_dir(golden_dir())
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.to_string_lossy().ends_with(".gold.json"))
-        .collect();
-    paths.sort();
-    assert!(!paths.is_empty());
-    paths
-        .into_iter()
-        .map(|path| {
-            let gold: Gold = serde_json::from_str(&fs::read_to_string(path).unwrap()).unwrap();
-            let text = fs::read_to_string(golden_dir().join(&gold.document)).unwrap();
-            (gold, text)
-        })
-        .collect()
-}
-
-fn form_name(form: Form) -> &'static str {
+/// The form of the contract for the engine's.
+fn contract_form(form: alam_engine::Form) -> Form {
     match form {
-        Form::Name => "name",
-        Form::Short => "short",
-        Form::Demonym => "demonym",
-        Form::Unspecified => "unspecified",
+        alam_engine::Form::Name => Form::Name,
+        alam_engine::Form::Short => Form::Short,
+        alam_engine::Form::Demonym => Form::Demonym,
     }
 }
 
-/// Every required gold mention found exactly, and nothing else outside the optional spans.
-fn check_against_gold(
-    gold: &Gold,
-    encoding: OffsetEncoding,
-    mentions: &[alam::proto::Mention],
-) -> Vec<String> {
-    let key = |g: &GoldMention| {
-        let (s, e) = g.span(encoding);
-        let id = g.entity_id.clone().unwrap_or_default();
-        (s, e, id, g.form.clone().unwrap_or_default())
-    };
-    let required: Vec<_> = gold
-        .mentions
-        .iter()
-        .filter(|g| !g.optional)
-        .map(key)
-        .collect();
-    let optional: Vec<(u32, u32)> = gold
-        .mentions
-        .iter()
-        .filter(|g| g.optional)
-        .map(|g| g.span(encoding))
-        .collect();
-    let found: Vec<_> = mentions
-        .iter()
-        .filter(|m| !optional.iter().any(|&(s, e)| m.start < e && s < m.end))
-        .map(|m| {
-            let form = form_name(m.form()).to_string();
-            (m.start, m.end, m.entity_id.clone(), form)
-        })
-        .collect();
-    let mut problems = Vec::new();
-    for g in &required {
-        if !found.contains(g) {
-            problems.push(format!("{} {encoding:?}: missed {g:?}", gold.document));
-        }
+/// The response the service owes for `text` in `encoding`, of the types the gold annotates: the
+/// engine's own mentions and entity counts, in the messages of the contract.
+fn engines_response(
+    document_id: &str,
+    text: &str,
+    encoding: alam_engine::OffsetEncoding,
+) -> ExtractResponse {
+    let mentions = engine_mentions_of_gold_types(text, encoding);
+    let offset = |value: usize| u32::try_from(value).expect("an offset fits 32 bits");
+    ExtractResponse {
+        document_id: document_id.to_string(),
+        mentions: mentions
+            .iter()
+            .map(|m| Mention {
+                start: offset(m.start),
+                end: offset(m.end),
+                text: m.text.to_string(),
+                entity_id: m.entity_id().to_string(),
+                r#type: m.entity_type().to_string(),
+                form: contract_form(m.form).into(),
+                candidates: m.candidates.iter().map(|e| e.id.clone()).collect(),
+                proclitic: m.proclitic.to_string(),
+            })
+            .collect(),
+        entities: alam_engine::entity_counts(&mentions)
+            .into_iter()
+            .map(|(entity, count)| EntitySummary {
+                id: entity.id.clone(),
+                r#type: entity.entity_type().to_string(),
+                name_ar: entity.name_ar.clone(),
+                name_en: entity.name_en.clone(),
+                mention_count: u32::try_from(count).unwrap(),
+            })
+            .collect(),
+        gazetteer_version: extractor().gazetteer().version().to_string(),
     }
-    for m in &found {
-        if !required.contains(m) {
-            problems.push(format!("{} {encoding:?}: false alarm {m:?}", gold.document));
-        }
-    }
-    problems
 }
-
-const ENCODINGS: [OffsetEncoding; 3] = [
-    OffsetEncoding::CodePoint,
-    OffsetEncoding::Utf8,
-    OffsetEncoding::Utf16,
-];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn every_seed_article_matches_its_gold_in_every_encoding() {
+async fn every_seed_article_gets_the_engines_answer_in_every_encoding() {
     let server = InProcessServer::start(test_config()).await;
     let mut client = server.client().await;
-    let mut problems = Vec::new();
     let mut batch = Vec::new();
-    for (gold, text) in seed_articles() {
+    for article in seed_articles() {
         for encoding in ENCODINGS {
+            let document_id = format!("{}/{encoding}", article.path.display());
             let request = ExtractRequest {
-                text: text.clone(),
-                offset_encoding: encoding.into(),
-                // The five types the gold annotates (tests/golden/README.md).
-                types: ["person", "country", "city", "organization", "initiative"]
-                    .map(String::from)
-                    .to_vec(),
-                document_id: format!("{}/{encoding:?}", gold.document),
+                text: article.text.clone(),
+                offset_encoding: contract_encoding(encoding).into(),
+                types: GOLD_TYPES.map(String::from).to_vec(),
+                document_id: document_id.clone(),
             };
             let response = client.extract(request.clone()).await.unwrap().into_inner();
-            problems.extend(check_against_gold(&gold, encoding, &response.mentions));
+            let expected = engines_response(&document_id, &article.text, encoding);
+            assert_eq!(response, expected, "{document_id}");
             batch.push((request, response));
         }
     }
-    assert!(problems.is_empty(), "{}", problems.join("\n"));
 
     // The same requests as one batch: the same answers, in the same order.
     let responses = client
@@ -238,7 +171,7 @@ async fn a_stream_of_1000_requests_is_answered_in_order() {
     let requests: Vec<ExtractRequest> = (0..1000)
         .map(|i| ExtractRequest {
             document_id: i.to_string(),
-            ..request(texts[i % texts.len()])
+            ..extract_request(texts[i % texts.len()])
         })
         .collect();
     let mut answers = client
@@ -327,14 +260,7 @@ async fn get_entity_list_entities_and_get_info() {
 }
 
 async fn health(channel: &Channel, service: &str) -> ServingStatus {
-    let response = HealthClient::new(channel.clone())
-        .check(HealthCheckRequest {
-            service: service.to_string(),
-        })
-        .await
-        .unwrap()
-        .into_inner();
-    response.status()
+    health_status(channel, service).await.unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -344,7 +270,7 @@ async fn health_is_not_serving_until_the_gazetteers_load() {
         released.await.expect("the test releases the loader");
         embedded().await
     };
-    let server = InProcessServer::start_loading(test_config(), load).await;
+    let server = InProcessServer::launch(test_config(), Ops::default(), load).await;
     let channel = server.channel().await;
     assert_eq!(health(&channel, "").await, ServingStatus::NotServing);
     assert_eq!(
@@ -353,7 +279,7 @@ async fn health_is_not_serving_until_the_gazetteers_load() {
     );
     assert_eq!(health(&channel, "liveness").await, ServingStatus::Serving);
     let early = EntityExtractorClient::new(channel.clone())
-        .extract(request(SENTENCE))
+        .extract(extract_request(SENTENCE))
         .await
         .unwrap_err();
     assert_eq!(early.code(), Code::Unavailable, "{early:?}");
@@ -377,7 +303,7 @@ async fn health_is_not_serving_until_the_gazetteers_load() {
         ServingStatus::Serving
     );
     let mentions = EntityExtractorClient::new(channel)
-        .extract(request(SENTENCE))
+        .extract(extract_request(SENTENCE))
         .await
         .unwrap()
         .into_inner()
@@ -389,7 +315,7 @@ async fn health_is_not_serving_until_the_gazetteers_load() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_loader_that_fails_stops_the_server_with_its_error() {
     let failing = async { Err::<Extractor, LoadError>("no such directory".into()) };
-    let server = InProcessServer::start_loading(test_config(), failing).await;
+    let server = InProcessServer::launch(test_config(), Ops::default(), failing).await;
     let result = server.ended().await;
     assert!(
         matches!(&result, Err(ServeError::Load(e)) if e.to_string() == "no such directory"),
@@ -479,7 +405,7 @@ async fn each_caller_mistake_gets_its_code_and_says_how_to_fix_it() {
     let mut client = server.client().await;
     let long = "ب".repeat(600); // 1,200 bytes
     expect(
-        client.extract(request(&long)).await,
+        client.extract(extract_request(&long)).await,
         Code::InvalidArgument,
         "--max-text-bytes",
     );
@@ -487,7 +413,7 @@ async fn each_caller_mistake_gets_its_code_and_says_how_to_fix_it() {
         client
             .extract(ExtractRequest {
                 types: vec!["planet".to_string()],
-                ..request(SENTENCE)
+                ..extract_request(SENTENCE)
             })
             .await,
         Code::InvalidArgument,
@@ -497,7 +423,7 @@ async fn each_caller_mistake_gets_its_code_and_says_how_to_fix_it() {
         client
             .extract(ExtractRequest {
                 offset_encoding: 9,
-                ..request(SENTENCE)
+                ..extract_request(SENTENCE)
             })
             .await,
         Code::InvalidArgument,
@@ -506,7 +432,7 @@ async fn each_caller_mistake_gets_its_code_and_says_how_to_fix_it() {
     expect(
         client
             .extract_batch(ExtractBatchRequest {
-                requests: vec![request("الصين"); 4],
+                requests: vec![extract_request("الصين"); 4],
             })
             .await,
         Code::InvalidArgument,
@@ -515,7 +441,7 @@ async fn each_caller_mistake_gets_its_code_and_says_how_to_fix_it() {
     expect(
         client
             .extract_batch(ExtractBatchRequest {
-                requests: vec![request("الصين"), request(&long)],
+                requests: vec![extract_request("الصين"), extract_request(&long)],
             })
             .await,
         Code::InvalidArgument,
@@ -561,12 +487,15 @@ async fn each_caller_mistake_gets_its_code_and_says_how_to_fix_it() {
     );
     // A message over --max-message-bytes is refused by the transport, as OUT_OF_RANGE.
     let huge = "ب".repeat(3000);
-    let status = client.extract(request(&huge)).await.unwrap_err();
+    let status = client.extract(extract_request(&huge)).await.unwrap_err();
     assert_eq!(status.code(), Code::OutOfRange, "{status:?}");
 
     // In a stream, the bad request ends the stream with its status, after the good answers.
     let mut answers = client
-        .extract_stream(tokio_stream::iter([request("الصين"), request(&long)]))
+        .extract_stream(tokio_stream::iter([
+            extract_request("الصين"),
+            extract_request(&long),
+        ]))
         .await
         .unwrap()
         .into_inner();
@@ -578,7 +507,7 @@ async fn each_caller_mistake_gets_its_code_and_says_how_to_fix_it() {
     // The server is still fine.
     assert_eq!(
         client
-            .extract(request(SENTENCE))
+            .extract(extract_request(SENTENCE))
             .await
             .unwrap()
             .into_inner()
@@ -592,11 +521,11 @@ async fn each_caller_mistake_gets_its_code_and_says_how_to_fix_it() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sixty_four_concurrent_clients_all_succeed() {
     let server = InProcessServer::start(test_config()).await;
-    let (_, article) = seed_articles().remove(0);
+    let article = a_seed_article();
     let expected = server
         .client()
         .await
-        .extract(request(&article))
+        .extract(extract_request(&article))
         .await
         .unwrap()
         .into_inner();
@@ -615,7 +544,7 @@ async fn sixty_four_concurrent_clients_all_succeed() {
                 } else {
                     article.clone()
                 };
-                let response = client.extract(request(&text)).await?.into_inner();
+                let response = client.extract(extract_request(&text)).await?.into_inner();
                 answers.push((text.len() > article.len(), response));
             }
             Ok::<_, tonic::Status>(answers)

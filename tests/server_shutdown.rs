@@ -1,72 +1,37 @@
 //! SIGTERM on the real `alam serve` process: health turns NOT_SERVING, calls in flight finish
 //! (a stream keeps being answered through the drain and the shutdown), and the process exits 0.
 
-#![cfg(unix)]
-
-mod common;
-
-use std::time::Duration;
-
 use alam::proto::ExtractRequest;
 use alam::proto::entity_extractor_client::EntityExtractorClient;
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
-use tonic::transport::Channel;
 use tonic_health::pb::HealthCheckRequest;
 use tonic_health::pb::health_check_response::ServingStatus;
 use tonic_health::pb::health_client::HealthClient;
 
-use common::ServerProcess;
+use crate::common::{ServerProcess, a_seed_article, eventually, extract_request};
 
-async fn connect(addr: &str) -> Channel {
-    Channel::from_shared(format!("http://{addr}"))
-        .unwrap()
-        .connect()
-        .await
-        .unwrap()
-}
-
-async fn wait_until_serving(channel: &Channel) {
-    let mut watch = HealthClient::new(channel.clone())
-        .watch(HealthCheckRequest {
-            service: String::new(),
-        })
-        .await
-        .unwrap()
-        .into_inner();
-    while let Some(status) = watch.message().await.unwrap() {
-        if status.status() == ServingStatus::Serving {
-            return;
-        }
-    }
-    panic!("the health watch ended before SERVING");
-}
-
+/// An Extract request for `text`, numbered `i`.
 fn request(i: usize, text: &str) -> ExtractRequest {
     ExtractRequest {
-        text: text.to_string(),
         document_id: i.to_string(),
-        ..Default::default()
+        ..extract_request(text)
     }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_lets_calls_in_flight_finish_and_exits_0() {
-    let mut server = ServerProcess::spawn(&[
+    let mut server = ServerProcess::start(&[
         "--metrics-addr",
         "off",
         "--drain-delay",
         "0.3s",
         "--shutdown-timeout",
         "60s",
-    ]);
-    let channel = connect(&server.addr).await;
-    wait_until_serving(&channel).await;
-    let article = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/golden/000_597212ab044ab659.txt"
-    ))
-    .unwrap();
+    ])
+    .await;
+    let channel = server.channel().await;
+    let article = a_seed_article();
     let large = article.repeat(150); // about 1 MB: on the blocking pool
 
     // A stream in flight across the shutdown: its first answer proves it started.
@@ -119,8 +84,12 @@ async fn sigterm_lets_calls_in_flight_finish_and_exits_0() {
         assert_eq!(answer.document_id, i.to_string());
         assert_eq!(answer.mentions.len(), per_article);
         if i == 10 {
-            // Well past the drain delay: the server has stopped taking new calls by now.
-            tokio::time::sleep(Duration::from_millis(600)).await;
+            // The rest of the stream is answered after the drain delay, once the server has
+            // stopped taking new calls (which it logs).
+            eventually("the server stops taking new calls", async || {
+                server.logged("no new calls")
+            })
+            .await;
         }
     }
     drop(requests);

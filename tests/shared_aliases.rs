@@ -6,6 +6,8 @@ use std::collections::BTreeSet;
 
 use alam_engine::{Extractor, normalize};
 
+use crate::common::extractor;
+
 /// A surname several persons carry.
 const SURNAME: &str =
     "a surname several persons carry: resolved by the full name the document uses";
@@ -297,8 +299,8 @@ fn listed_surfaces(extractor: &Extractor) -> BTreeSet<String> {
 
 #[test]
 fn the_shared_aliases_are_exactly_the_reviewed_ones() {
-    let extractor = Extractor::embedded().unwrap();
-    let listed = listed_surfaces(&extractor);
+    let extractor = extractor();
+    let listed = listed_surfaces(extractor);
     let found: BTreeSet<(String, Vec<String>)> = extractor
         .shared_aliases()
         .into_iter()
@@ -345,7 +347,7 @@ fn the_shared_aliases_are_exactly_the_reviewed_ones() {
 /// A short name shared by two persons goes to the one the document names in full.
 #[test]
 fn shared_short_names_follow_the_full_name() {
-    let extractor = Extractor::embedded().unwrap();
+    let extractor = extractor();
     let cases = [
         (
             "استقبل سردار بردي محمدوف الوفد، وقال بردي محمدوف إن",

@@ -3,19 +3,16 @@
 //! presenting a certificate signed by that CA does; plaintext, an untrusted server certificate,
 //! no client certificate and a client certificate from another CA are all refused.
 
-mod common;
-
+use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::time::Duration;
 
 use alam::proto::GetInfoRequest;
 use alam::proto::entity_extractor_client::EntityExtractorClient;
 use alam::server::{Ops, TlsFiles};
 use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, IsCa, KeyPair};
-use tonic::Code;
 use tonic::transport::{Certificate, Channel, ClientTlsConfig, Identity};
 
-use common::{InProcessServer, embedded, test_config};
+use crate::common::{InProcessServer, TempDir};
 
 /// A certificate and its key, in PEM.
 struct Pem {
@@ -58,69 +55,52 @@ impl Authority {
     }
 }
 
-/// The server's files in a temporary directory, removed when dropped.
-struct Files(PathBuf);
-
-impl Files {
-    fn write(name: &str, server: &Pem, client_ca: Option<&str>) -> (Files, TlsFiles) {
-        let dir = std::env::temp_dir().join(format!("alam-tls-{name}-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        std::fs::write(dir.join("server.pem"), &server.cert).unwrap();
-        std::fs::write(dir.join("server.key"), &server.key).unwrap();
-        if let Some(ca) = client_ca {
-            std::fs::write(dir.join("client-ca.pem"), ca).unwrap();
-        }
-        let files = TlsFiles {
-            cert: dir.join("server.pem"),
-            key: dir.join("server.key"),
-            client_ca: client_ca.map(|_| dir.join("client-ca.pem")),
-        };
-        (Files(dir), files)
+/// Writes the server's certificate and key, and the CA its clients must be signed by if any, in
+/// a temporary directory (removed when dropped): the files as `alam serve` takes them.
+fn write_tls_files(server: &Pem, client_ca: Option<&str>) -> (TempDir, TlsFiles) {
+    let dir = TempDir::new("tls");
+    let path = |name: &str| dir.path().join(name);
+    std::fs::write(path("server.pem"), &server.cert).unwrap();
+    std::fs::write(path("server.key"), &server.key).unwrap();
+    if let Some(ca) = client_ca {
+        std::fs::write(path("client-ca.pem"), ca).unwrap();
     }
+    let files = TlsFiles {
+        cert: path("server.pem"),
+        key: path("server.key"),
+        client_ca: client_ca.map(|_| path("client-ca.pem")),
+    };
+    (dir, files)
 }
 
-impl Drop for Files {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-/// Serves the default gazetteers over TLS with `files`.
-async fn start_tls(files: &TlsFiles) -> InProcessServer {
+/// Serves the default gazetteers over TLS with `files`; returns once the server is SERVING,
+/// which the helper asks over a connection made with `client`.
+async fn start_tls(files: &TlsFiles, client: ClientTlsConfig) -> InProcessServer {
     let ops = Ops {
         tls: Some(files.load().unwrap()),
         ..Ops::default()
     };
-    InProcessServer::start_with_ops(test_config(), ops, embedded()).await
+    InProcessServer::start_tls(ops, client).await
 }
 
-/// Connects with `tls` (or in plaintext) and asks GetInfo, waiting while the gazetteers load;
-/// the error of the first call that fails otherwise.
-async fn get_info(port: u16, tls: Option<ClientTlsConfig>) -> Result<String, String> {
-    let scheme = if tls.is_some() { "https" } else { "http" };
-    let mut endpoint = Channel::from_shared(format!("{scheme}://127.0.0.1:{port}")).unwrap();
-    if let Some(tls) = tls {
-        endpoint = endpoint.tls_config(tls).map_err(|e| format!("{e:?}"))?;
-    }
-    let channel = endpoint.connect().await.map_err(|e| {
+/// Connects to a SERVING server with `tls` (or in plaintext) and asks GetInfo once: the
+/// gazetteer version, or why the connection or the call was refused.
+async fn get_info(addr: SocketAddr, tls: Option<ClientTlsConfig>) -> Result<String, String> {
+    let refused = |e: &dyn std::fmt::Debug| {
         eprintln!("refused: {e:?}");
         format!("{e:?}")
-    })?;
-    let mut client = EntityExtractorClient::new(channel);
-    loop {
-        match client.get_info(GetInfoRequest {}).await {
-            Ok(info) => return Ok(info.into_inner().gazetteer_version),
-            Err(status)
-                if status.code() == Code::Unavailable && status.message().contains("loading") =>
-            {
-                tokio::time::sleep(Duration::from_millis(20)).await
-            }
-            Err(status) => {
-                eprintln!("refused: {status:?}");
-                return Err(format!("{status:?}"));
-            }
-        }
+    };
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    let mut endpoint = Channel::from_shared(format!("{scheme}://{addr}")).unwrap();
+    if let Some(tls) = tls {
+        endpoint = endpoint.tls_config(tls).map_err(|e| refused(&e))?;
     }
+    let channel = endpoint.connect().await.map_err(|e| refused(&e))?;
+    let info = EntityExtractorClient::new(channel)
+        .get_info(GetInfoRequest {})
+        .await
+        .map_err(|status| refused(&status))?;
+    Ok(info.into_inner().gazetteer_version)
 }
 
 fn trusting(ca: &Authority) -> ClientTlsConfig {
@@ -136,20 +116,18 @@ fn with_identity(config: ClientTlsConfig, pem: &Pem) -> ClientTlsConfig {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tls_answers_clients_that_trust_the_server() {
     let ca = Authority::new("alam test CA");
-    let (_files, tls) = Files::write("server-only", &ca.sign(&["localhost"]), None);
-    let server = start_tls(&tls).await;
+    let (_files, tls) = write_tls_files(&ca.sign(&["localhost"]), None);
+    let server = start_tls(&tls, trusting(&ca)).await;
 
-    let version = get_info(server.addr.port(), Some(trusting(&ca)))
-        .await
-        .unwrap();
+    let version = get_info(server.addr, Some(trusting(&ca))).await.unwrap();
     assert_eq!(version.len(), 16);
     assert!(
-        get_info(server.addr.port(), None).await.is_err(),
+        get_info(server.addr, None).await.is_err(),
         "plaintext was answered"
     );
     let stranger = Authority::new("another CA");
     assert!(
-        get_info(server.addr.port(), Some(trusting(&stranger)))
+        get_info(server.addr, Some(trusting(&stranger)))
             .await
             .is_err(),
         "a client trusting another CA connected"
@@ -161,29 +139,22 @@ async fn tls_answers_clients_that_trust_the_server() {
 async fn mutual_tls_answers_only_clients_with_a_certificate_of_the_client_ca() {
     let server_ca = Authority::new("alam server CA");
     let client_ca = Authority::new("alam client CA");
-    let (_files, tls) = Files::write(
-        "mutual",
-        &server_ca.sign(&["localhost"]),
-        Some(&client_ca.cert_pem()),
-    );
-    let server = start_tls(&tls).await;
+    let (_files, tls) =
+        write_tls_files(&server_ca.sign(&["localhost"]), Some(&client_ca.cert_pem()));
+    let client = with_identity(trusting(&server_ca), &client_ca.sign(&["client.example"]));
+    let server = start_tls(&tls, client.clone()).await;
 
-    let client = client_ca.sign(&["client.example"]);
-    let answered = get_info(
-        server.addr.port(),
-        Some(with_identity(trusting(&server_ca), &client)),
-    )
-    .await;
+    let answered = get_info(server.addr, Some(client)).await;
     assert_eq!(answered.unwrap().len(), 16);
 
-    let refused = get_info(server.addr.port(), Some(trusting(&server_ca))).await;
+    let refused = get_info(server.addr, Some(trusting(&server_ca))).await;
     assert!(
         refused.is_err(),
         "a client without a certificate was answered"
     );
     let rogue = Authority::new("rogue CA").sign(&["client.example"]);
     let refused = get_info(
-        server.addr.port(),
+        server.addr,
         Some(with_identity(trusting(&server_ca), &rogue)),
     )
     .await;
