@@ -13,6 +13,11 @@ use serde_json::{Value, json};
 use crate::common::{ENCODINGS, GOLD_TYPES, TempDir, engine_mentions_of_gold_types, seed_articles};
 
 fn alam(args: &[&str], stdin: Option<&str>) -> Output {
+    alam_with_input(args, stdin.unwrap_or("").as_bytes())
+}
+
+/// `alam` with raw bytes on standard input (invalid UTF-8, say).
+fn alam_with_input(args: &[&str], stdin: &[u8]) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_alam"))
         .args(args)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
@@ -23,7 +28,7 @@ fn alam(args: &[&str], stdin: Option<&str>) -> Output {
         .spawn()
         .expect("the alam binary runs");
     let mut input = child.stdin.take().unwrap();
-    input.write_all(stdin.unwrap_or("").as_bytes()).unwrap();
+    input.write_all(stdin).unwrap();
     drop(input);
     child.wait_with_output().unwrap()
 }
@@ -127,6 +132,106 @@ fn jsonl_streams_and_a_bad_line_names_its_number() {
     let errors = stderr(&output);
     assert!(errors.contains("-:2:"), "{errors}");
     assert!(errors.contains("-:5:"), "{errors}");
+}
+
+#[test]
+fn jsonl_goes_on_past_invalid_utf8_and_documents_over_the_limit() {
+    let mut input = b"{\"id\": \"a\", \"text\": \"\xd8\xa8\xd9\x83\xd9\x8a\xd9\x86\"}\n".to_vec();
+    input.extend_from_slice(b"{\"id\": \"b\", \"text\": \"\xff\xfe\"}\n");
+    input.extend_from_slice(
+        format!("{{\"id\": \"c\", \"text\": \"{}\"}}\n", "ب".repeat(200)).as_bytes(),
+    );
+    input.extend_from_slice("{\"id\": \"d\", \"text\": \"موسكو\"}\n".as_bytes());
+    let output = alam_with_input(
+        &["extract", "--jsonl", "--max-document-bytes", "300"],
+        &input,
+    );
+    assert_eq!(output.status.code(), Some(1));
+    let documents: Vec<Value> = lines(&output)
+        .into_iter()
+        .map(|d| d["document"].clone())
+        .collect();
+    assert_eq!(
+        documents,
+        [json!("a"), json!("d")],
+        "the stream goes on past bad lines"
+    );
+    let errors = stderr(&output);
+    assert!(errors.contains("-:2: not valid UTF-8"), "{errors}");
+    assert!(errors.contains("-:3: a line of 4"), "{errors}");
+    assert!(errors.contains("--max-document-bytes 300"), "{errors}");
+
+    let dir = TempDir::new("cli-limit");
+    let big = dir.path().join("big.txt");
+    fs::write(&big, "الصين ".repeat(100)).unwrap();
+    let output = alam(
+        &[
+            "extract",
+            "--max-document-bytes",
+            "1KiB",
+            big.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(output.status.code(), Some(1));
+    assert!(lines(&output).is_empty());
+    assert!(
+        stderr(&output).contains("over --max-document-bytes 1KiB"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn check_refuses_a_gazetteer_entry_it_cannot_read() {
+    let dir = TempDir::new("cli-dangling");
+    let entity = "[[entity]]\nid = \"city:x\"\nname_ar = \"اكس\"\nname_en = \"X\"\n";
+    fs::write(dir.path().join("cities.TOML"), entity).unwrap();
+    let ok = alam(
+        &["check", "--gazetteers", dir.path().to_str().unwrap()],
+        None,
+    );
+    assert_eq!(ok.status.code(), Some(0), "{}", stderr(&ok));
+    // A half-finished ConfigMap swap leaves a link to nothing.
+    std::os::unix::fs::symlink(dir.path().join("gone.toml"), dir.path().join("people.toml"))
+        .unwrap();
+    let refused = alam(
+        &["check", "--gazetteers", dir.path().to_str().unwrap()],
+        None,
+    );
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(
+        stderr(&refused).contains("people.toml"),
+        "{}",
+        stderr(&refused)
+    );
+}
+
+#[test]
+fn serve_flags_that_disagree_are_a_usage_error() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_alam"))
+        .args(["serve", "--addr", "127.0.0.1:0", "--metrics-addr", "off"])
+        .args(["--max-message-bytes", "1KiB", "--max-text-bytes", "2MiB"])
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the alam binary runs");
+    // Were the flags taken, the server would serve on: stop it rather than wait forever.
+    let started = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if started.elapsed() > crate::common::PATIENCE {
+            child.kill().unwrap();
+            panic!("alam serve took flags that disagree and served");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    };
+    let errors = std::io::read_to_string(child.stderr.take().unwrap()).unwrap();
+    assert_eq!(status.code(), Some(2), "{errors}");
+    assert!(errors.contains("--max-message-bytes 1KiB"), "{errors}");
+    assert!(!errors.contains("serving on"), "{errors}");
 }
 
 #[test]

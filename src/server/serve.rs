@@ -27,6 +27,9 @@ use super::tls::error_chain;
 use crate::proto::entity_extractor_server::EntityExtractorServer;
 use alam_engine::Extractor;
 
+/// How much longer than `idle_timeout` an idle connection is kept.
+const IDLE_CONNECTION_GRACE: Duration = Duration::from_secs(5);
+
 /// What the server needs besides its listener and its gazetteers.
 #[derive(Clone, Debug)]
 pub struct ServeConfig {
@@ -278,7 +281,9 @@ where
     let (stopping, stopping_seen) = watch::channel(false);
     let timeouts = Timeouts {
         first_bytes: config.first_bytes_timeout,
-        idle: config.idle_timeout,
+        // A little longer than a stream's own idle limit, which starts after the connection's
+        // last bytes: an idle stream ends with its status before its connection is closed.
+        idle: config.idle_timeout.map(|idle| idle + IDLE_CONNECTION_GRACE),
     };
     let mut server = tokio::spawn(router.serve_with_incoming_shutdown(
         Incoming::new(listener, timeouts, stopping_seen),
