@@ -14,10 +14,10 @@ FROM rust:1.95-slim-bookworm AS build
 WORKDIR /src
 # Only what the build reads, so that editing docs or tests does not invalidate the layer.
 COPY Cargo.toml Cargo.lock build.rs ./
+COPY engine ./engine
 COPY src ./src
 COPY proto ./proto
 COPY gazetteers ./gazetteers
-COPY benches ./benches
 # The cache mounts keep the registry and the compiled dependencies between builds; the binary
 # is copied out of the cached target directory, which is not part of the layer.
 RUN --mount=type=cache,target=/usr/local/cargo/registry \
