@@ -36,6 +36,11 @@ echo "== hadolint Dockerfile"
 "$hadolint" --version
 "$hadolint" Dockerfile
 echo "Dockerfile: no findings"
+# The image builds the workspace: every member crate must be copied into it.
+for member in $(python3 -c 'import tomllib; print(" ".join(m for m in tomllib.load(open("Cargo.toml", "rb"))["workspace"]["members"] if m != "."))'); do
+  grep -q "^COPY $member " Dockerfile || { echo "Dockerfile does not copy the workspace member $member"; exit 1; }
+done
+echo "Dockerfile: copies every workspace member"
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
