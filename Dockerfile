@@ -34,4 +34,7 @@ EXPOSE 50051 9090
 ENV ALAM_ADDR=0.0.0.0:50051 \
     ALAM_METRICS_ADDR=0.0.0.0:9090 \
     ALAM_LOG_FORMAT=json
+# Docker and Compose health: the image has no shell, so the binary asks its own gRPC health.
+HEALTHCHECK --interval=10s --timeout=3s --start-period=10s \
+    CMD ["/usr/local/bin/alam", "probe", "--addr", "127.0.0.1:50051"]
 ENTRYPOINT ["/usr/local/bin/alam", "serve"]

@@ -14,6 +14,7 @@ mod limits;
 #[cfg(unix)]
 mod logs;
 mod metrics;
+mod operations;
 mod overload;
 mod properties;
 #[cfg(unix)]

@@ -1,6 +1,7 @@
-//! The command line: `alam extract`, `alam check` and `alam serve` (in `serve.rs`), thin layers
-//! on the engine and the service.
+//! The command line: `alam extract`, `alam check`, `alam serve` (in `serve.rs`) and `alam probe`
+//! (in `probe.rs`), thin layers on the engine and the service.
 
+mod probe;
 mod serve;
 mod values;
 
@@ -35,6 +36,8 @@ enum Command {
     Check(CheckArgs),
     /// Run the gRPC service.
     Serve(Box<serve::ServeArgs>),
+    /// Ask a server whether it is SERVING (gRPC health); exit 0 if it is, 1 if not.
+    Probe(probe::ProbeArgs),
 }
 
 #[derive(clap::Args, Debug)]
@@ -83,6 +86,7 @@ pub fn run() -> ExitCode {
         Command::Extract(args) => extract(args),
         Command::Check(args) => check(args),
         Command::Serve(args) => return serve::run(*args),
+        Command::Probe(args) => return probe::run(args),
     };
     match result {
         Ok(code) => code,

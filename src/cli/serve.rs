@@ -81,6 +81,9 @@ pub struct ServeArgs {
     /// --request-timeout; 0 for no limit.
     #[arg(long, value_name = "DURATION", env = "ALAM_IDLE_TIMEOUT", default_value_t = Span::or_zero(defaults().idle_timeout))]
     idle_timeout: Span,
+    /// How often to ping a connection that carries nothing, to find dead peers; 0 for never.
+    #[arg(long, value_name = "DURATION", env = "ALAM_KEEPALIVE_INTERVAL", default_value_t = Span::or_zero(defaults().keepalive_interval))]
+    keepalive_interval: Span,
     /// How log lines look (the level comes from RUST_LOG, info by default).
     #[arg(
         long,
@@ -183,6 +186,7 @@ impl ServeArgs {
             shutdown_timeout: self.shutdown_timeout.0,
             first_bytes_timeout: self.first_bytes_timeout.0,
             idle_timeout: self.idle_timeout.nonzero(),
+            keepalive_interval: self.keepalive_interval.nonzero(),
         })
     }
 
@@ -369,6 +373,7 @@ mod tests {
         assert_eq!(flags.shutdown_timeout, defaults.shutdown_timeout);
         assert_eq!(flags.first_bytes_timeout, defaults.first_bytes_timeout);
         assert_eq!(flags.idle_timeout, defaults.idle_timeout);
+        assert_eq!(flags.keepalive_interval, defaults.keepalive_interval);
     }
 
     #[test]

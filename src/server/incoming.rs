@@ -15,6 +15,7 @@
 use std::future::Future;
 use std::io;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
@@ -24,6 +25,8 @@ use tokio::sync::watch;
 use tokio::time::{Instant, Sleep};
 use tokio_stream::Stream;
 use tonic::transport::server::{Connected, TcpConnectInfo};
+
+use super::metrics::Metrics;
 
 /// How long accepting waits after a failure for lack of resources.
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
@@ -40,6 +43,7 @@ pub struct Timeouts {
 /// The accepted connections of a listener, as tonic takes them.
 pub(crate) struct Incoming {
     listener: TcpListener,
+    metrics: Arc<Metrics>,
     timeouts: Timeouts,
     shutdown: watch::Receiver<bool>,
     backoff: Option<Pin<Box<Sleep>>>,
@@ -49,11 +53,13 @@ impl Incoming {
     /// The connections of `listener`; `shutdown` turns true when the server begins to stop.
     pub(crate) fn new(
         listener: TcpListener,
+        metrics: Arc<Metrics>,
         timeouts: Timeouts,
         shutdown: watch::Receiver<bool>,
     ) -> Incoming {
         Incoming {
             listener,
+            metrics,
             timeouts,
             shutdown,
             backoff: None,
@@ -74,7 +80,13 @@ impl Stream for Incoming {
                 Ok((stream, _)) => {
                     // Best effort: a socket without it is slower, not wrong.
                     let _ = stream.set_nodelay(true);
-                    let connection = Connection::new(stream, self.timeouts, self.shutdown.clone());
+                    self.metrics.connection_opened();
+                    let connection = Connection::new(
+                        stream,
+                        self.metrics.clone(),
+                        self.timeouts,
+                        self.shutdown.clone(),
+                    );
                     return Poll::Ready(Some(Ok(connection)));
                 }
                 // The client gave up before we took its connection: nothing to do.
@@ -103,6 +115,8 @@ fn is_connection_error(e: &io::Error) -> bool {
 /// An accepted connection that closes itself when it stays silent too long.
 pub(crate) struct Connection {
     stream: TcpStream,
+    /// Told when the connection closes.
+    metrics: Arc<Metrics>,
     timeouts: Timeouts,
     /// Whether the client has sent anything yet.
     heard: bool,
@@ -117,11 +131,13 @@ pub(crate) struct Connection {
 impl Connection {
     fn new(
         stream: TcpStream,
+        metrics: Arc<Metrics>,
         timeouts: Timeouts,
         mut shutdown: watch::Receiver<bool>,
     ) -> Connection {
         Connection {
             stream,
+            metrics,
             timeouts,
             heard: false,
             stopping: false,
@@ -161,6 +177,12 @@ impl Connection {
             return Some(io::Error::new(io::ErrorKind::TimedOut, what));
         }
         None
+    }
+}
+
+impl Drop for Connection {
+    fn drop(&mut self) {
+        self.metrics.connection_closed();
     }
 }
 

@@ -114,6 +114,8 @@ pub(crate) struct Metrics {
     methods: Box<[MethodMetrics]>,
     reloads_succeeded: AtomicU64,
     reloads_failed: AtomicU64,
+    connections_accepted: AtomicU64,
+    connections_open: AtomicI64,
     started_at: SystemTime,
 }
 
@@ -123,6 +125,8 @@ impl Default for Metrics {
             methods: Method::all().map(|_| MethodMetrics::default()).collect(),
             reloads_succeeded: AtomicU64::new(0),
             reloads_failed: AtomicU64::new(0),
+            connections_accepted: AtomicU64::new(0),
+            connections_open: AtomicI64::new(0),
             started_at: SystemTime::now(),
         }
     }
@@ -158,6 +162,17 @@ impl Metrics {
         m.handling.observe(elapsed);
         m.text_bytes.fetch_add(text_bytes as u64, Ordering::Relaxed);
         m.mentions.fetch_add(mentions as u64, Ordering::Relaxed);
+    }
+
+    /// A connection was accepted on the gRPC port.
+    pub(crate) fn connection_opened(&self) {
+        self.connections_accepted.fetch_add(1, Ordering::Relaxed);
+        self.connections_open.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// A connection of the gRPC port was closed.
+    pub(crate) fn connection_closed(&self) {
+        self.connections_open.fetch_sub(1, Ordering::Relaxed);
     }
 
     /// A reload of the gazetteers succeeded (`true`) or failed.
@@ -285,6 +300,23 @@ impl Metrics {
             "Mentions returned by extraction calls.",
             &|m| m.mentions.load(Ordering::Relaxed),
         );
+
+        header(
+            out,
+            "alam_connections_accepted_total",
+            "counter",
+            "Connections accepted on the gRPC port (clients reconnect after --max-connection-age).",
+        );
+        let accepted = self.connections_accepted.load(Ordering::Relaxed);
+        let _ = writeln!(out, "alam_connections_accepted_total {accepted}");
+        header(
+            out,
+            "alam_connections_open",
+            "gauge",
+            "Connections open on the gRPC port.",
+        );
+        let open = self.connections_open.load(Ordering::Relaxed);
+        let _ = writeln!(out, "alam_connections_open {open}");
 
         header(
             out,

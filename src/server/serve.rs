@@ -27,6 +27,9 @@ use super::tls::error_chain;
 use crate::proto::entity_extractor_server::EntityExtractorServer;
 use alam_engine::Extractor;
 
+/// How long a keepalive ping may go unanswered before the connection is closed.
+const KEEPALIVE_TIMEOUT: Duration = Duration::from_secs(20);
+
 /// How much longer than `idle_timeout` an idle connection is kept.
 const IDLE_CONNECTION_GRACE: Duration = Duration::from_secs(5);
 
@@ -61,6 +64,9 @@ pub struct ServeConfig {
     /// How long a connection may stay idle (no byte either way) once it has spoken; `None` for
     /// no limit. Above the request timeout, so that no call is cut while it computes.
     pub idle_timeout: Option<Duration>,
+    /// How often to ping an HTTP/2 connection that carries nothing, to find dead peers; `None`
+    /// for never.
+    pub keepalive_interval: Option<Duration>,
 }
 
 impl Default for ServeConfig {
@@ -78,6 +84,7 @@ impl Default for ServeConfig {
             shutdown_timeout: Duration::from_secs(30),
             first_bytes_timeout: Duration::from_secs(10),
             idle_timeout: Some(Duration::from_secs(300)),
+            keepalive_interval: Some(Duration::from_secs(60)),
         }
     }
 }
@@ -262,7 +269,9 @@ where
         .build_v1alpha()
         .map_err(ServeError::Reflection)?;
 
-    let mut builder = tonic::transport::Server::builder();
+    let mut builder = tonic::transport::Server::builder()
+        .http2_keepalive_interval(config.keepalive_interval)
+        .http2_keepalive_timeout(Some(KEEPALIVE_TIMEOUT));
     if let Some(tls) = ops.tls {
         builder = builder.tls_config(tls).map_err(ServeError::Tls)?;
     }
@@ -286,7 +295,7 @@ where
         idle: config.idle_timeout.map(|idle| idle + IDLE_CONNECTION_GRACE),
     };
     let mut server = tokio::spawn(router.serve_with_incoming_shutdown(
-        Incoming::new(listener, timeouts, stopping_seen),
+        Incoming::new(listener, metrics.clone(), timeouts, stopping_seen),
         async {
             let _ = stopped.await;
         },
