@@ -179,7 +179,7 @@ async fn metrics_count_the_calls_made() {
         value(grpc_series(
             "grpc_server_handled_total",
             "Extract",
-            &[("grpc_code", "INVALID_ARGUMENT")]
+            &[("grpc_code", "InvalidArgument")]
         )),
         1.0
     );
@@ -195,7 +195,7 @@ async fn metrics_count_the_calls_made() {
         value(grpc_series(
             "grpc_server_handled_total",
             "GetEntity",
-            &[("grpc_code", "NOT_FOUND")]
+            &[("grpc_code", "NotFound")]
         )),
         1.0
     );
@@ -238,6 +238,15 @@ async fn metrics_count_the_calls_made() {
     );
     assert_eq!(
         value(grpc_series("alam_grpc_server_in_flight", "Extract", &[])),
+        0.0
+    );
+    // Every code is listed from zero, as grpc-go names it.
+    assert_eq!(
+        value(grpc_series(
+            "grpc_server_handled_total",
+            "GetEntity",
+            &[("grpc_code", "Unavailable")]
+        )),
         0.0
     );
     // Every call is counted once, whatever its code.

@@ -90,7 +90,8 @@ pub(crate) fn log_call(
     mentions: usize,
     error: Option<&str>,
 ) {
-    let latency_ms = elapsed.as_secs_f64() * 1000.0;
+    // To the microsecond: more digits are noise (and floating-point tails in JSON).
+    let latency_ms = elapsed.as_micros() as f64 / 1000.0;
     let status = code_name(code);
     match (code, error) {
         (Code::Ok, _) => tracing::info!(

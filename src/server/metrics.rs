@@ -24,7 +24,7 @@ use axum::routing::get;
 use tokio::net::TcpListener;
 use tonic::Code;
 
-use super::logging::code_name;
+use super::process::ProcessSample;
 use super::slot::ExtractorSlot;
 use crate::proto::entity_extractor_server::SERVICE_NAME;
 
@@ -219,19 +219,18 @@ impl Metrics {
             out,
             "grpc_server_handled_total",
             "counter",
-            "Calls completed on the server, by gRPC code; codes never returned are left out.",
+            "Calls completed on the server, by gRPC code (grpc-go's names); every code is listed, \
+             so that rates and alerts see a code from zero.",
         );
         for method in Method::all() {
             for (code, counter) in self.methods[method.0].handled.iter().enumerate() {
                 let value = counter.load(Ordering::Relaxed);
-                if value > 0 {
-                    let code = code_name(Code::from(code as i32));
-                    let _ = writeln!(
-                        out,
-                        "grpc_server_handled_total{{{},grpc_code=\"{code}\"}} {value}",
-                        labels(method)
-                    );
-                }
+                let code = go_code_name(Code::from(code as i32));
+                let _ = writeln!(
+                    out,
+                    "grpc_server_handled_total{{{},grpc_code=\"{code}\"}} {value}",
+                    labels(method)
+                );
             }
         }
         header(
@@ -425,6 +424,45 @@ impl Metrics {
             "alam_build_info{{version=\"{}\"}} 1",
             env!("CARGO_PKG_VERSION")
         );
+        let process = ProcessSample::now();
+        let gauges: [(&str, &str, &str, Option<f64>); 5] = [
+            (
+                "process_resident_memory_bytes",
+                "gauge",
+                "Resident memory size in bytes.",
+                process.resident_memory_bytes.map(|b| b as f64),
+            ),
+            (
+                "process_virtual_memory_bytes",
+                "gauge",
+                "Virtual memory size in bytes.",
+                process.virtual_memory_bytes.map(|b| b as f64),
+            ),
+            (
+                "process_cpu_seconds_total",
+                "counter",
+                "Total user and system CPU time spent in seconds.",
+                process.cpu_seconds,
+            ),
+            (
+                "process_open_fds",
+                "gauge",
+                "Number of open file descriptors.",
+                process.open_fds.map(|n| n as f64),
+            ),
+            (
+                "process_max_fds",
+                "gauge",
+                "Maximum number of open file descriptors.",
+                process.max_fds.map(|n| n as f64),
+            ),
+        ];
+        for (name, kind, help, value) in gauges {
+            if let Some(value) = value {
+                header(out, name, kind, help);
+                let _ = writeln!(out, "{name} {value}");
+            }
+        }
         header(
             out,
             "process_start_time_seconds",
@@ -436,6 +474,30 @@ impl Metrics {
             "process_start_time_seconds {}",
             unix_seconds(self.started_at)
         );
+    }
+}
+
+/// A gRPC code as grpc-go names it (`codes.Code.String()`), which go-grpc-prometheus's
+/// dashboards and alerts match (`grpc_code="Unavailable"`).
+fn go_code_name(code: Code) -> &'static str {
+    match code {
+        Code::Ok => "OK",
+        Code::Cancelled => "Canceled",
+        Code::Unknown => "Unknown",
+        Code::InvalidArgument => "InvalidArgument",
+        Code::DeadlineExceeded => "DeadlineExceeded",
+        Code::NotFound => "NotFound",
+        Code::AlreadyExists => "AlreadyExists",
+        Code::PermissionDenied => "PermissionDenied",
+        Code::ResourceExhausted => "ResourceExhausted",
+        Code::FailedPrecondition => "FailedPrecondition",
+        Code::Aborted => "Aborted",
+        Code::OutOfRange => "OutOfRange",
+        Code::Unimplemented => "Unimplemented",
+        Code::Internal => "Internal",
+        Code::Unavailable => "Unavailable",
+        Code::DataLoss => "DataLoss",
+        Code::Unauthenticated => "Unauthenticated",
     }
 }
 

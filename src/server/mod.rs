@@ -27,6 +27,7 @@ mod logging;
 mod metrics;
 mod offload;
 mod paging;
+mod process;
 mod reload;
 mod serve;
 mod service;
