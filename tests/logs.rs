@@ -76,6 +76,11 @@ async fn json_logs_have_one_object_a_line_with_request_ids() {
     };
     let extract = call("req-from-caller-1");
     assert_eq!(extract["method"], "Extract");
+    // Who called: the client's loopback address and its user agent.
+    let peer = extract["peer"].as_str().unwrap_or_default();
+    assert!(peer.starts_with("127.0.0.1:"), "peer {peer:?} in {extract}");
+    let user_agent = extract["user_agent"].as_str().unwrap_or_default();
+    assert!(user_agent.contains("tonic"), "user_agent {user_agent:?} in {extract}");
     assert_eq!(extract["status"], "OK");
     assert_eq!(extract["mentions"], 3);
     assert_eq!(extract["text_bytes"], SENTENCE.len());

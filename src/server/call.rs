@@ -11,6 +11,7 @@
 //! call's [`CallRecord`].
 
 use std::future::Future;
+use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -22,11 +23,12 @@ use http_body::{Frame, SizeHint};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tonic::body::Body;
 use tonic::server::NamedService;
+use tonic::transport::server::{TcpConnectInfo, TlsConnectInfo};
 use tonic::{Code, Status};
 use tower_layer::Layer;
 use tower_service::Service;
 
-use super::logging::{REQUEST_ID_HEADER, log_call, request_id};
+use super::logging::{CallLine, MAX_USER_AGENT_LEN, REQUEST_ID_HEADER, log_call, request_id};
 use super::metrics::{Method, Metrics};
 use super::status::{self, CallError};
 
@@ -218,12 +220,7 @@ where
         };
         let record = Arc::new(CallRecord::default());
         request.extensions_mut().insert(record.clone());
-        let mut call = Call::start(
-            &self.layer.metrics,
-            method,
-            request_id(request.headers()),
-            record,
-        );
+        let mut call = Call::start(&self.layer.metrics, method, &request, record);
         let (deadline, stream_place) = match self.layer.admit(method, request.headers()) {
             Ok(admitted) => admitted,
             Err(refused) => {
@@ -280,25 +277,44 @@ struct Call {
     request_id: String,
     started: Instant,
     record: Arc<CallRecord>,
+    /// Who called: the client's address and user agent, for the log line.
+    peer: Option<SocketAddr>,
+    user_agent: Option<String>,
     finished: bool,
     /// A stream's place among the open ones, given back when the call ends.
     stream_place: Option<OwnedSemaphorePermit>,
 }
 
 impl Call {
-    fn start(
+    fn start<B>(
         metrics: &Arc<Metrics>,
         method: Method,
-        request_id: String,
+        request: &http::Request<B>,
         record: Arc<CallRecord>,
     ) -> Call {
         metrics.call_started(method);
+        let extensions = request.extensions();
+        let peer = extensions
+            .get::<TcpConnectInfo>()
+            .or_else(|| {
+                extensions
+                    .get::<TlsConnectInfo<TcpConnectInfo>>()
+                    .map(TlsConnectInfo::get_ref)
+            })
+            .and_then(TcpConnectInfo::remote_addr);
+        let user_agent = request
+            .headers()
+            .get(http::header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(|agent| agent.chars().take(MAX_USER_AGENT_LEN).collect());
         Call {
             metrics: metrics.clone(),
             method,
-            request_id,
+            request_id: request_id(request.headers()),
             started: Instant::now(),
             record,
+            peer,
+            user_agent,
             finished: false,
             stream_place: None,
         }
@@ -327,15 +343,17 @@ impl Call {
         self.metrics
             .call_handled(self.method, code, elapsed, text_bytes, mentions);
         let error = (code != Code::Ok).then_some(message);
-        log_call(
-            &self.request_id,
-            self.method.name(),
+        log_call(CallLine {
+            request_id: &self.request_id,
+            method: self.method.name(),
+            peer: self.peer,
+            user_agent: self.user_agent.as_deref(),
             code,
             elapsed,
             text_bytes,
             mentions,
             error,
-        );
+        });
     }
 }
 

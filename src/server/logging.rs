@@ -5,6 +5,7 @@
 
 use std::hash::{BuildHasher, RandomState};
 use std::io::IsTerminal;
+use std::net::SocketAddr;
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -79,32 +80,55 @@ fn new_request_id() -> String {
     format!("{:016x}", KEYS.get_or_init(RandomState::new).hash_one(n))
 }
 
+/// What the log line of one call says.
+pub(crate) struct CallLine<'a> {
+    pub(crate) request_id: &'a str,
+    pub(crate) method: &'a str,
+    /// The client's address, when the transport knows it.
+    pub(crate) peer: Option<SocketAddr>,
+    /// The client's `user-agent`, cut to [`MAX_USER_AGENT_LEN`] characters.
+    pub(crate) user_agent: Option<&'a str>,
+    pub(crate) code: Code,
+    pub(crate) elapsed: Duration,
+    pub(crate) text_bytes: usize,
+    pub(crate) mentions: usize,
+    /// The status message of a call that did not succeed.
+    pub(crate) error: Option<&'a str>,
+}
+
+/// The longest user agent logged.
+pub(crate) const MAX_USER_AGENT_LEN: usize = 128;
+
 /// Writes the log line of one call: at error level for a bug of ours (INTERNAL), info
-/// otherwise; `error` is the status message of a call that did not succeed.
-pub(crate) fn log_call(
-    request_id: &str,
-    method: &str,
-    code: Code,
-    elapsed: Duration,
-    text_bytes: usize,
-    mentions: usize,
-    error: Option<&str>,
-) {
+/// otherwise.
+pub(crate) fn log_call(line: CallLine<'_>) {
+    let CallLine {
+        request_id,
+        method,
+        peer,
+        user_agent,
+        code,
+        elapsed,
+        text_bytes,
+        mentions,
+        error,
+    } = line;
     // To the microsecond: more digits are noise (and floating-point tails in JSON).
     let latency_ms = elapsed.as_micros() as f64 / 1000.0;
     let status = code_name(code);
+    let peer = peer.map(tracing::field::display);
     match (code, error) {
         (Code::Ok, _) => tracing::info!(
             target: "alam::call", request_id, method, status, latency_ms, text_bytes, mentions,
-            "call"
+            peer, user_agent, "call"
         ),
         (Code::Internal, error) => tracing::error!(
             target: "alam::call", request_id, method, status, latency_ms, text_bytes, mentions,
-            error, "call"
+            peer, user_agent, error, "call"
         ),
         (_, error) => tracing::info!(
             target: "alam::call", request_id, method, status, latency_ms, text_bytes, mentions,
-            error, "call"
+            peer, user_agent, error, "call"
         ),
     }
 }
