@@ -2,6 +2,7 @@
 //! [`ServeConfig::default`] so that there is one source of truth), and the process around the
 //! server: the runtime, the listeners, the signals, the exit code.
 
+use std::fmt;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -208,6 +209,27 @@ impl ServeArgs {
     }
 }
 
+/// How the server's own lines reach standard error: `alam: …` for people, or, with
+/// `--log-format json`, a JSON line like every other, for log collectors.
+#[derive(Clone, Copy)]
+struct Say(LogFormat);
+
+impl Say {
+    fn info(self, message: fmt::Arguments<'_>) {
+        match self.0 {
+            LogFormat::Text => eprintln!("alam: {message}"),
+            LogFormat::Json => tracing::info!("{message}"),
+        }
+    }
+
+    fn error(self, message: fmt::Arguments<'_>) {
+        match self.0 {
+            LogFormat::Text => eprintln!("alam: {message}"),
+            LogFormat::Json => tracing::error!("{message}"),
+        }
+    }
+}
+
 /// Runs `alam serve`: binds, prints `alam: serving on ADDR` (and `alam: metrics on ADDR`) to
 /// standard error, loads the gazetteers, serves until SIGTERM or SIGINT, reloading them on
 /// SIGHUP. Exit code 0 after a clean shutdown, 1 otherwise.
@@ -221,6 +243,7 @@ pub fn run(args: ServeArgs) -> ExitCode {
     };
     let log_format = args.log_format;
     init_logging(log_format);
+    let say = Say(log_format);
     // Matching is CPU-bound: as many blocking threads as cores is all that helps.
     let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -230,7 +253,7 @@ pub fn run(args: ServeArgs) -> ExitCode {
     {
         Ok(runtime) => runtime,
         Err(e) => {
-            eprintln!("alam: cannot start the async runtime: {e}");
+            say.error(format_args!("cannot start the async runtime: {e}"));
             return ExitCode::from(1);
         }
     };
@@ -245,39 +268,36 @@ pub fn run(args: ServeArgs) -> ExitCode {
                 tls
             }
             Err(e) => {
-                eprintln!("alam: {e}");
+                say.error(format_args!("{e}"));
                 return ExitCode::from(1);
             }
         };
         let listener = match tokio::net::TcpListener::bind(args.addr).await {
             Ok(listener) => listener,
             Err(e) => {
-                eprintln!("alam: cannot listen on {}: {e}", args.addr);
+                say.error(format_args!("cannot listen on {}: {e}", args.addr));
                 return ExitCode::from(1);
             }
         };
         match listener.local_addr() {
-            Ok(addr) => eprintln!("alam: serving on {addr}"),
-            Err(e) => eprintln!("alam: serving on {} ({e})", args.addr),
+            Ok(addr) => say.info(format_args!("serving on {addr}")),
+            Err(e) => say.info(format_args!("serving on {} ({e})", args.addr)),
         }
         let metrics_listener = match args.metrics_addr.0 {
             Some(addr) => match tokio::net::TcpListener::bind(addr).await {
                 Ok(listener) => {
                     match listener.local_addr() {
-                        Ok(addr) => eprintln!("alam: metrics on {addr}"),
-                        Err(e) => eprintln!("alam: metrics on {addr} ({e})"),
+                        Ok(addr) => say.info(format_args!("metrics on {addr}")),
+                        Err(e) => say.info(format_args!("metrics on {addr} ({e})")),
                     }
                     Some(listener)
                 }
                 // Metrics are for operators; a port taken by another process on a shared host
                 // must not stop the service. Prometheus will report the target down.
                 Err(e) => {
-                    eprintln!(
-                        "alam: cannot listen on {addr} for metrics ({e}); serving without them"
-                    );
-                    tracing::error!(
+                    say.error(format_args!(
                         "cannot listen on {addr} for metrics ({e}); serving without them"
-                    );
+                    ));
                     None
                 }
             },
@@ -299,20 +319,18 @@ pub fn run(args: ServeArgs) -> ExitCode {
             let signal = shutdown_signal().await;
             tracing::info!(signal, "signal received");
             // A second signal means the operator will not wait for the drain.
-            tokio::spawn(async {
+            tokio::spawn(async move {
                 let signal = shutdown_signal().await;
-                eprintln!("alam: second {signal}; exiting without waiting for calls in flight");
+                say.error(format_args!(
+                    "second {signal}; exiting without waiting for calls in flight"
+                ));
                 std::process::exit(1);
             });
         };
         match serve_with_ops(listener, config, ops, load, shutdown).await {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
-                // Log collectors read JSON lines; people read the plain line.
-                if log_format == LogFormat::Json {
-                    tracing::error!("{e}");
-                }
-                eprintln!("alam: {e}");
+                say.error(format_args!("{e}"));
                 ExitCode::from(1)
             }
         }

@@ -409,17 +409,20 @@ mod process {
             server
         }
 
-        /// What follows `prefix` on the first log line that starts with it, waiting for it.
+        /// What follows `prefix` on the first log line that starts with it, waiting for it. A
+        /// JSON line counts as `alam: ` and its message, as `--log-format json` prints the
+        /// server's own lines.
         pub async fn printed(&mut self, prefix: &str) -> String {
             let mut found = None;
             eventually(&format!("alam prints {prefix:?}"), async || {
                 self.assert_running(&format!("printing {prefix:?}"));
-                found = self
-                    .log
-                    .lock()
-                    .unwrap()
-                    .iter()
-                    .find_map(|line| line.strip_prefix(prefix).map(str::to_string));
+                found = self.log.lock().unwrap().iter().find_map(|line| {
+                    let said = match serde_json::from_str::<serde_json::Value>(line) {
+                        Ok(json) => format!("alam: {}", json["message"].as_str()?),
+                        Err(_) => line.clone(),
+                    };
+                    said.strip_prefix(prefix).map(str::to_string)
+                });
                 found.is_some()
             })
             .await;
