@@ -1,7 +1,7 @@
-//! The process metrics of the Prometheus client conventions (`process_resident_memory_bytes`,
-//! `process_cpu_seconds_total`, `process_open_fds` …), read from `/proc` and `getrusage` at
-//! scrape time. Linux only: elsewhere there is nothing to read them from cheaply, and they are
-//! left out.
+//! The process as a whole: the metrics of the Prometheus client conventions
+//! (`process_resident_memory_bytes`, `process_cpu_seconds_total`, `process_open_fds` …), read from
+//! `/proc` and `getrusage` at scrape time, and the periodic return of freed memory to the system.
+//! Linux only: elsewhere there is nothing to read them from cheaply, and they are left out.
 
 /// One reading of the process's resources; a field is `None` when it could not be read.
 #[derive(Debug, Default)]
@@ -43,6 +43,20 @@ impl ProcessSample {
     #[cfg(not(target_os = "linux"))]
     pub(crate) fn now() -> ProcessSample {
         ProcessSample::default()
+    }
+}
+
+/// Gives the heap memory freed since the last time back to the system, every `period`. glibc
+/// keeps freed memory in its arenas (one per thread that allocated): after a peak of large texts
+/// or a reload, resident memory would otherwise stay at its high-water mark.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+pub(crate) async fn trim_memory_every(period: std::time::Duration) {
+    let mut ticks = tokio::time::interval(period);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    loop {
+        ticks.tick().await;
+        // SAFETY: malloc_trim has no precondition; it only returns free pages to the system.
+        let _ = tokio::task::spawn_blocking(|| unsafe { libc::malloc_trim(0) }).await;
     }
 }
 

@@ -27,6 +27,10 @@ use super::tls::error_chain;
 use crate::proto::entity_extractor_server::EntityExtractorServer;
 use alam_engine::Extractor;
 
+/// How often freed heap memory is given back to the system.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+const MEMORY_TRIM_PERIOD: Duration = Duration::from_secs(10);
+
 /// How long a keepalive ping may go unanswered before the connection is closed.
 const KEEPALIVE_TIMEOUT: Duration = Duration::from_secs(20);
 
@@ -210,6 +214,12 @@ where
     let slot: Arc<ExtractorSlot> = Arc::new(ExtractorSlot::new());
     let metrics = Arc::new(Metrics::new());
     let mut side_tasks = SideTasks(Vec::new());
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    side_tasks
+        .0
+        .push(tokio::spawn(super::process::trim_memory_every(
+            MEMORY_TRIM_PERIOD,
+        )));
     if let Some(listener) = ops.metrics_listener {
         let serving = metrics::serve(listener, metrics.clone(), slot.clone());
         side_tasks.0.push(tokio::spawn(serving));
