@@ -147,3 +147,35 @@ async fn streams_count_against_their_limit_and_an_idle_one_ends() {
     drop(sender);
     server.stop().await;
 }
+
+#[tokio::test]
+async fn a_unary_call_with_two_messages_is_refused() {
+    let server = InProcessServer::start(test_config()).await;
+    let mut grpc = tonic::client::Grpc::new(server.channel().await);
+    grpc.ready().await.unwrap();
+    let two = tokio_stream::iter([extract_request(SENTENCE), extract_request(SENTENCE)]);
+    let status = grpc
+        .client_streaming(
+            tonic::Request::new(two),
+            PathAndQuery::from_static("/alam.v1.EntityExtractor/Extract"),
+            tonic_prost::ProstCodec::<ExtractRequest, ExtractResponse>::default(),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::InvalidArgument, "{status:?}");
+    assert!(status.message().contains("one message"), "{status:?}");
+
+    // And one with none.
+    grpc.ready().await.unwrap();
+    let none = tokio_stream::iter(Vec::<ExtractRequest>::new());
+    let status = grpc
+        .client_streaming(
+            tonic::Request::new(none),
+            PathAndQuery::from_static("/alam.v1.EntityExtractor/Extract"),
+            tonic_prost::ProstCodec::<ExtractRequest, ExtractResponse>::default(),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::InvalidArgument, "{status:?}");
+    server.stop().await;
+}

@@ -15,7 +15,7 @@ use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, ready};
 use std::time::{Duration, Instant};
 
 use http::{HeaderMap, HeaderValue};
@@ -199,9 +199,9 @@ impl<S: NamedService> NamedService for CallService<S> {
 
 type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
 
-impl<S, B> Service<http::Request<B>> for CallService<S>
+impl<S> Service<http::Request<Body>> for CallService<S>
 where
-    S: Service<http::Request<B>, Response = http::Response<Body>> + Send,
+    S: Service<http::Request<Body>, Response = http::Response<Body>> + Send,
     S::Future: Send + 'static,
     S::Error: Send + 'static,
 {
@@ -213,7 +213,7 @@ where
         self.inner.poll_ready(cx)
     }
 
-    fn call(&mut self, mut request: http::Request<B>) -> Self::Future {
+    fn call(&mut self, mut request: http::Request<Body>) -> Self::Future {
         let Some(method) = Method::from_path(request.uri().path()) else {
             // Not a method of the contract: tonic answers UNIMPLEMENTED; nothing to count.
             return Box::pin(self.inner.call(request));
@@ -237,6 +237,10 @@ where
             }
         };
         call.stream_place = stream_place;
+        if method.grpc_type() == "unary" {
+            // tonic reads a unary call's first message and drops any more without a word.
+            request = request.map(|body| Body::new(OneMessage::new(body)));
+        }
         let answer = self.inner.call(request);
         Box::pin(async move {
             let mut response = match deadline {
@@ -269,6 +273,86 @@ where
     }
 }
 
+/// A unary call's request body, failing when a second message begins: a unary call carries
+/// one message, and tonic would read the first and silently drop the rest.
+struct OneMessage {
+    inner: Body,
+    /// The messages begun so far.
+    messages: usize,
+    /// The bytes of the current message's 5-byte prefix seen so far, and the prefix.
+    prefix_seen: usize,
+    prefix: [u8; 5],
+    /// The bytes of the current message still to come.
+    payload_left: usize,
+}
+
+impl OneMessage {
+    fn new(inner: Body) -> OneMessage {
+        OneMessage {
+            inner,
+            messages: 0,
+            prefix_seen: 0,
+            prefix: [0; 5],
+            payload_left: 0,
+        }
+    }
+
+    /// Follows the length-prefixed messages through `data`; false once a second one begins.
+    fn follow(&mut self, mut data: &[u8]) -> bool {
+        while !data.is_empty() {
+            if self.payload_left > 0 {
+                let skipped = self.payload_left.min(data.len());
+                self.payload_left -= skipped;
+                data = &data[skipped..];
+                continue;
+            }
+            if self.prefix_seen == 0 {
+                self.messages += 1;
+                if self.messages > 1 {
+                    return false;
+                }
+            }
+            let taken = (5 - self.prefix_seen).min(data.len());
+            self.prefix[self.prefix_seen..self.prefix_seen + taken].copy_from_slice(&data[..taken]);
+            self.prefix_seen += taken;
+            data = &data[taken..];
+            if self.prefix_seen == 5 {
+                let [_, a, b, c, d] = self.prefix;
+                self.payload_left = u32::from_be_bytes([a, b, c, d]) as usize;
+                self.prefix_seen = 0;
+            }
+        }
+        true
+    }
+}
+
+impl http_body::Body for OneMessage {
+    type Data = <Body as http_body::Body>::Data;
+    type Error = <Body as http_body::Body>::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Self::Data>, Self::Error>>> {
+        let polled = ready!(Pin::new(&mut self.inner).poll_frame(cx));
+        if let Some(Ok(frame)) = &polled
+            && let Some(data) = frame.data_ref()
+            && !self.follow(data)
+        {
+            return Poll::Ready(Some(Err(Status::from(CallError::SecondMessage))));
+        }
+        Poll::Ready(polled)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
+    }
+}
+
 /// One call in progress: logged and counted once, when its status is known or when it is
 /// dropped without one.
 struct Call {
@@ -286,10 +370,10 @@ struct Call {
 }
 
 impl Call {
-    fn start<B>(
+    fn start(
         metrics: &Arc<Metrics>,
         method: Method,
-        request: &http::Request<B>,
+        request: &http::Request<Body>,
         record: Arc<CallRecord>,
     ) -> Call {
         metrics.call_started(method);
@@ -424,7 +508,7 @@ mod tests {
     #[derive(Clone)]
     struct Never;
 
-    impl Service<http::Request<()>> for Never {
+    impl Service<http::Request<Body>> for Never {
         type Response = http::Response<Body>;
         type Error = std::convert::Infallible;
         type Future = std::future::Pending<Result<http::Response<Body>, Self::Error>>;
@@ -433,17 +517,17 @@ mod tests {
             Poll::Ready(Ok(()))
         }
 
-        fn call(&mut self, _: http::Request<()>) -> Self::Future {
+        fn call(&mut self, _: http::Request<Body>) -> Self::Future {
             std::future::pending()
         }
     }
 
-    fn call_to(path: &str) -> http::Request<()> {
+    fn call_to(path: &str) -> http::Request<Body> {
         http::Request::builder()
             .uri(path)
             .header(REQUEST_ID_HEADER, "req-7")
             .header(http::header::CONTENT_TYPE, "application/grpc")
-            .body(())
+            .body(Body::empty())
             .unwrap()
     }
 
@@ -534,6 +618,20 @@ mod tests {
             waited.is_err(),
             "a stream was refused after the first one ended"
         );
+    }
+
+    #[test]
+    fn a_second_message_is_seen_however_the_bytes_are_cut() {
+        // Two messages: 3 bytes of payload, then 1.
+        let bytes = [0, 0, 0, 0, 3, 7, 7, 7, 0, 0, 0, 0, 1, 9];
+        for cut in 0..bytes.len() {
+            let mut body = OneMessage::new(Body::empty());
+            let (a, b) = bytes.split_at(cut);
+            let whole = body.follow(a) && body.follow(b);
+            assert!(!whole, "the second message went unseen when cut at {cut}");
+            let mut one = OneMessage::new(Body::empty());
+            assert!(one.follow(&bytes[..cut.min(8)]) && one.follow(&bytes[cut.min(8)..8]));
+        }
     }
 
     #[tokio::test]

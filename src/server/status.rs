@@ -46,6 +46,8 @@ pub enum CallError {
         /// The header's value.
         value: String,
     },
+    /// A unary call whose body carries a second message.
+    SecondMessage,
     /// As many streams are open as `--max-streams` allows.
     TooManyStreams {
         /// The limit.
@@ -89,7 +91,9 @@ impl CallError {
             CallError::Timeout(_) | CallError::StreamIdle(_) | CallError::CallerDeadline(_) => {
                 Code::DeadlineExceeded
             }
-            CallError::NotGrpc { .. } | CallError::BadGrpcTimeout { .. } => Code::InvalidArgument,
+            CallError::NotGrpc { .. }
+            | CallError::BadGrpcTimeout { .. }
+            | CallError::SecondMessage => Code::InvalidArgument,
             CallError::TooManyStreams { .. } => Code::ResourceExhausted,
             CallError::Busy { .. } => Code::ResourceExhausted,
             CallError::Abandoned => Code::Cancelled,
@@ -163,6 +167,10 @@ impl fmt::Display for CallError {
                  u, n), such as 500m",
                 Echo(value)
             ),
+            CallError::SecondMessage => f.write_str(
+                "a unary call carries one message; this one has more: send one, or use \
+                 ExtractBatch or ExtractStream for several",
+            ),
             CallError::TooManyStreams { max } => write!(
                 f,
                 "{max} streams are open, the server's limit (--max-streams); close one, or \
@@ -181,10 +189,11 @@ impl fmt::Display for CallError {
 }
 
 /// The messages with which tonic and prost (0.14) report a request they could not decode: a
-/// wrong wire type, invalid UTF-8 in a string field, a truncated message, a bad compression
-/// flag or compressed data.
-const UNDECODABLE: [&str; 4] = [
+/// wrong wire type, invalid UTF-8 in a string field, a truncated message, a unary call with no
+/// message, a bad compression flag or compressed data.
+const UNDECODABLE: [&str; 5] = [
     "failed to decode Protobuf message",
+    "Missing request message",
     "protocol error:",
     "Unexpected EOF decoding stream",
     "Error decompressing",
