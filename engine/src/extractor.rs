@@ -553,6 +553,11 @@ impl Extractor {
         &self.stats
     }
 
+    /// The entity types of the gazetteers, sorted, as known since the extractor was built.
+    pub fn types(&self) -> &[String] {
+        &self.types
+    }
+
     /// A filter reporting only `types` (all of them when `types` is empty); an error names a
     /// type the gazetteers lack, and the valid ones.
     pub fn type_filter<S: AsRef<str>>(&self, types: &[S]) -> Result<TypeFilter, ExtractError> {

@@ -10,6 +10,8 @@ use tonic_health::pb::HealthCheckRequest;
 use tonic_health::pb::health_check_response::ServingStatus;
 use tonic_health::pb::health_client::HealthClient;
 
+use alam::server::error_chain;
+
 use super::values::Span;
 
 /// The flags of `alam probe`.
@@ -72,16 +74,10 @@ async fn check(args: &ProbeArgs) -> Result<ServingStatus, String> {
     let endpoint = Endpoint::from_shared(format!("http://{}", args.addr))
         .map_err(|e| format!("not an address: {e}"))?
         .connect_timeout(Duration::from_secs(1));
-    let channel = endpoint.connect().await.map_err(|e| {
-        // tonic's own message is "transport error"; the reason is down its sources.
-        let mut reason = String::from("cannot connect");
-        let mut source = std::error::Error::source(&e);
-        while let Some(cause) = source {
-            reason.push_str(&format!(": {cause}"));
-            source = cause.source();
-        }
-        reason
-    })?;
+    let channel = endpoint
+        .connect()
+        .await
+        .map_err(|e| format!("cannot connect: {}", error_chain(&e)))?;
     let answer = HealthClient::new(channel)
         .check(HealthCheckRequest {
             service: args.service.clone(),

@@ -122,8 +122,9 @@ pub(crate) struct Connection {
     heard: bool,
     /// Whether the server has begun to stop.
     stopping: bool,
-    /// When the connection is closed for silence, if it stays silent.
-    deadline: Pin<Box<Sleep>>,
+    /// When the connection is closed for silence, if it stays silent; none once it has spoken
+    /// when there is no idle limit.
+    deadline: Option<Pin<Box<Sleep>>>,
     /// Resolves when the server begins to stop.
     shutdown: Pin<Box<dyn Future<Output = ()> + Send>>,
 }
@@ -141,7 +142,7 @@ impl Connection {
             timeouts,
             heard: false,
             stopping: false,
-            deadline: Box::pin(tokio::time::sleep(timeouts.first_bytes)),
+            deadline: Some(Box::pin(tokio::time::sleep(timeouts.first_bytes))),
             shutdown: Box::pin(async move {
                 // An error means the server is gone: as good as stopping.
                 let _ = shutdown.wait_for(|stopping| *stopping).await;
@@ -156,19 +157,17 @@ impl Connection {
         if !self.heard {
             return;
         }
-        match self.timeouts.idle {
-            Some(idle) => self.deadline.as_mut().reset(Instant::now() + idle),
-            // Far enough never to fire: the deadline stays, unpolled in effect.
-            None => self
-                .deadline
-                .as_mut()
-                .reset(Instant::now() + Duration::from_secs(100 * 365 * 24 * 3600)),
+        match (self.timeouts.idle, &mut self.deadline) {
+            (Some(idle), Some(deadline)) => deadline.as_mut().reset(Instant::now() + idle),
+            (Some(idle), None) => self.deadline = Some(Box::pin(tokio::time::sleep(idle))),
+            (None, _) => self.deadline = None,
         }
     }
 
     /// Why a silent connection ends now, if it does.
     fn silence_ends(&mut self, cx: &mut Context<'_>) -> Option<io::Error> {
-        if self.deadline.as_mut().poll(cx).is_ready() {
+        let deadline = self.deadline.as_mut()?;
+        if deadline.as_mut().poll(cx).is_ready() {
             let what = if self.heard {
                 "idle for longer than --idle-timeout"
             } else {

@@ -43,4 +43,4 @@ pub use serve::{
     default_max_message_bytes, serve_with_listener, serve_with_ops,
 };
 pub use shutdown::signal as shutdown_signal;
-pub use tls::TlsFiles;
+pub use tls::{TlsFiles, error_chain};

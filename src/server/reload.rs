@@ -109,12 +109,11 @@ impl Reloader {
 /// renamed or half-swapped file) far more often than an intent: callers filtering on it would
 /// all fail. Removing a type is a restart, not a reload.
 fn keeps_every_type(serving: &Extractor, new: Extractor) -> Result<Extractor, String> {
-    let kept = new.gazetteer().types();
     let lost: Vec<&str> = serving
-        .gazetteer()
         .types()
-        .into_iter()
-        .filter(|t| !kept.contains(t))
+        .iter()
+        .filter(|t| !new.types().contains(t))
+        .map(String::as_str)
         .collect();
     if lost.is_empty() {
         return Ok(new);

@@ -49,8 +49,9 @@ impl TlsFiles {
     }
 }
 
-/// An error and its sources, as one line: `a: b: c`.
-pub(crate) fn error_chain(error: &dyn std::error::Error) -> String {
+/// An error and its sources, as one line: `a: b: c` (tonic's transport errors say only
+/// "transport error" until their sources are read).
+pub fn error_chain(error: &dyn std::error::Error) -> String {
     let mut line = error.to_string();
     let mut source = error.source();
     while let Some(e) = source {
