@@ -15,7 +15,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
 fn compile_proto(out_dir: &Path) -> Result<(), Box<dyn std::error::Error>> {
     let proto = "proto/alam/v1/extractor.proto";
-    println!("cargo:rerun-if-changed={proto}");
+    println!("cargo:rerun-if-changed=proto");
     let descriptors = protox::compile([proto], ["proto"])?;
     let descriptor_path = out_dir.join("alam_descriptor.bin");
     fs::write(
@@ -26,11 +26,14 @@ fn compile_proto(out_dir: &Path) -> Result<(), Box<dyn std::error::Error>> {
     tonic_prost_build::configure()
         .build_client(true)
         .build_server(true)
+        // google.rpc.Status (a batch item's error) is tonic-types', which also reads and writes
+        // the details of every status.
+        .extern_path(".google.rpc", "::tonic_types::pb")
         .compile_fds(descriptors)?;
     Ok(())
 }
 
-/// Writes the `(name, gRPC type)` of every method of `alam.v1.EntityExtractor`, in the order of
+/// Writes the `(name, gRPC type)` of every method of `alam.v1.EntityExtractorService`, in the order of
 /// the proto; the types are go-grpc-prometheus's words.
 fn write_methods(
     descriptors: &prost_types::FileDescriptorSet,
@@ -41,8 +44,8 @@ fn write_methods(
         .iter()
         .filter(|file| file.package() == "alam.v1")
         .flat_map(|file| &file.service)
-        .find(|service| service.name() == "EntityExtractor")
-        .ok_or("the proto has no alam.v1.EntityExtractor")?;
+        .find(|service| service.name() == "EntityExtractorService")
+        .ok_or("the proto has no alam.v1.EntityExtractorService")?;
     let mut code = String::from("&[\n");
     for method in &service.method {
         let grpc_type = match (method.client_streaming(), method.server_streaming()) {

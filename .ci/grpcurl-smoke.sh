@@ -44,14 +44,14 @@ echo "server on $addr"
 
 echo "== list"
 "$grpcurl" -plaintext "$addr" list | tee "$work/list.txt"
-grep -qx 'alam.v1.EntityExtractor' "$work/list.txt"
+grep -qx 'alam.v1.EntityExtractorService' "$work/list.txt"
 grep -qx 'grpc.health.v1.Health' "$work/list.txt"
 
 echo "== health"
 # NOT_SERVING until the gazetteers load: wait for SERVING.
 status=
 for _ in $(seq 1 300); do
-    status=$("$grpcurl" -plaintext -d '{"service": "alam.v1.EntityExtractor"}' "$addr" grpc.health.v1.Health/Check \
+    status=$("$grpcurl" -plaintext -d '{"service": "alam.v1.EntityExtractorService"}' "$addr" grpc.health.v1.Health/Check \
         | python3 -c 'import json, sys; print(json.load(sys.stdin)["status"])')
     [[ $status == SERVING ]] && break
     sleep 0.1
@@ -62,9 +62,9 @@ echo "health: $status"
 echo "== Extract $article"
 # The gold annotates five types (tests/golden/README.md): ask for those.
 python3 -c 'import json, sys; print(json.dumps({"text": open(sys.argv[1], encoding="utf-8").read(), "documentId": sys.argv[1],
-    "types": ["person", "country", "city", "organization", "initiative"]}))' \
+    "entityTypes": ["person", "country", "city", "organization", "initiative"]}))' \
     "$article" >"$work/request.json"
-"$grpcurl" -plaintext -d @ "$addr" alam.v1.EntityExtractor/Extract <"$work/request.json" >"$work/response.json"
+"$grpcurl" -plaintext -d @ "$addr" alam.v1.EntityExtractorService/Extract <"$work/request.json" >"$work/response.json"
 python3 - "$gold" "$work/response.json" <<'PY'
 import json, sys
 

@@ -95,25 +95,25 @@ PY
 matrix() {
   local label=$1
   : > "$WORK/load/results.jsonl"
-  check_ok /alam.v1.EntityExtractor/Extract "$WORK/load/extract.bin"
+  check_ok /alam.v1.EntityExtractorService/Extract "$WORK/load/extract.bin"
   check_ok /grpc.health.v1.Health/Check "$WORK/load/health.bin"
-  check_ok /alam.v1.EntityExtractor/ExtractBatch "$WORK/load/batch.bin"
-  check_ok /alam.v1.EntityExtractor/ExtractStream "$WORK/load/stream.bin"
+  check_ok /alam.v1.EntityExtractorService/ExtractBatch "$WORK/load/batch.bin"
+  check_ok /alam.v1.EntityExtractorService/ExtractStream "$WORK/load/stream.bin"
   local idle_rss
   idle_rss=$(rss VmRSS)
   for level in "1 1" "4 1" "16 1" "4 16"; do
     read -r c m <<<"$level"
     run Health/Check /grpc.health.v1.Health/Check "$WORK/load/health.bin" "$c" "$m"
-    run Extract /alam.v1.EntityExtractor/Extract "$WORK/load/extract.bin" "$c" "$m"
+    run Extract /alam.v1.EntityExtractorService/Extract "$WORK/load/extract.bin" "$c" "$m"
   done
   # p99 at half of the peak Extract rate, 4 clients paced with --rps.
   local peak rps
   peak=$(python3 -c 'import json,sys; print(max(r["req_s"] for r in map(json.loads, open(sys.argv[1])) if r["name"] == "Extract"))' "$WORK/load/results.jsonl")
   rps=$(python3 -c "print(max(1, int($peak / 2 / 4)))")
-  run "Extract at half peak (4 × $rps req/s)" /alam.v1.EntityExtractor/Extract "$WORK/load/extract.bin" 4 1 --rps="$rps"
-  run "ExtractBatch (64 articles)" /alam.v1.EntityExtractor/ExtractBatch "$WORK/load/batch.bin" 2 1
-  run "ExtractStream (256 articles)" /alam.v1.EntityExtractor/ExtractStream "$WORK/load/stream.bin" 2 1
-  check_ok /alam.v1.EntityExtractor/Extract "$WORK/load/extract.bin"
+  run "Extract at half peak (4 × $rps req/s)" /alam.v1.EntityExtractorService/Extract "$WORK/load/extract.bin" 4 1 --rps="$rps"
+  run "ExtractBatch (64 articles)" /alam.v1.EntityExtractorService/ExtractBatch "$WORK/load/batch.bin" 2 1
+  run "ExtractStream (256 articles)" /alam.v1.EntityExtractorService/ExtractStream "$WORK/load/stream.bin" 2 1
+  check_ok /alam.v1.EntityExtractorService/Extract "$WORK/load/extract.bin"
   echo
   echo "### $label"
   echo "load after the h2load runs: $(uptime | sed 's/.*load average/load average/')"
@@ -155,10 +155,10 @@ fi
 
 # The large gazetteer under load, and in process.
 start_server --gazetteers "$BIG"
-check_ok /alam.v1.EntityExtractor/Extract "$WORK/load/extract.bin"
+check_ok /alam.v1.EntityExtractorService/Extract "$WORK/load/extract.bin"
 BIG_IDLE=$(rss VmRSS)
-run "Extract, 1M aliases" /alam.v1.EntityExtractor/Extract "$WORK/load/extract.bin" 4 1
-run "ExtractStream (256 articles), 1M aliases" /alam.v1.EntityExtractor/ExtractStream "$WORK/load/stream.bin" 2 1
+run "Extract, 1M aliases" /alam.v1.EntityExtractorService/Extract "$WORK/load/extract.bin" 4 1
+run "ExtractStream (256 articles), 1M aliases" /alam.v1.EntityExtractorService/ExtractStream "$WORK/load/stream.bin" 2 1
 echo
 echo "1M aliases server: idle RSS $BIG_IDLE MiB, peak RSS after load (VmHWM) $(rss VmHWM) MiB"
 python3 - "$WORK/load/results.jsonl" "$ARTICLE_BYTES" <<'PY'

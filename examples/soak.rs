@@ -1,5 +1,5 @@
 //! The soak client of `bench/soak.sh`: for DURATION seconds, legitimate callers use every method
-//! of `alam.v1.EntityExtractor` while abusers cancel calls, set tiny deadlines, hold idle streams
+//! of `alam.v1.EntityExtractorService` while abusers cancel calls, set tiny deadlines, hold idle streams
 //! open, trickle bodies, and open TCP connections that never speak. Prints one JSON line: the
 //! legitimate calls made and failed (there must be none), and the abusive ones.
 //!
@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use alam::proto::entity_extractor_client::EntityExtractorClient;
+use alam::proto::entity_extractor_service_client::EntityExtractorServiceClient;
 use alam::proto::{
     ExtractBatchRequest, ExtractRequest, ExtractResponse, GetEntityRequest, GetInfoRequest,
     ListEntitiesRequest,
@@ -83,7 +83,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
 /// Every unary method in turn; each call must succeed.
 async fn legit_unary(channel: Channel, counts: Arc<Counts>, until: Instant, worker: u64) {
-    let mut client = EntityExtractorClient::new(channel);
+    let mut client = EntityExtractorServiceClient::new(channel);
     let mut round = worker;
     while Instant::now() < until {
         let ok = match round % 5 {
@@ -117,7 +117,7 @@ async fn legit_unary(channel: Channel, counts: Arc<Counts>, until: Instant, work
 
 /// Streams of 50 requests, each answered.
 async fn legit_stream(channel: Channel, counts: Arc<Counts>, until: Instant) {
-    let mut client = EntityExtractorClient::new(channel);
+    let mut client = EntityExtractorServiceClient::new(channel);
     while Instant::now() < until {
         let requests = tokio_stream::iter((0..50).map(|_| request(SENTENCE)));
         let answered = async {
@@ -138,7 +138,7 @@ async fn legit_stream(channel: Channel, counts: Arc<Counts>, until: Instant) {
 
 /// Large texts whose callers give up at once: dropped futures and 1 ms deadlines.
 async fn cancels_and_deadlines(channel: Channel, counts: Arc<Counts>, until: Instant, big: String) {
-    let mut client = EntityExtractorClient::new(channel);
+    let mut client = EntityExtractorServiceClient::new(channel);
     let mut round = 0u64;
     while Instant::now() < until {
         if round.is_multiple_of(2) {
@@ -156,7 +156,7 @@ async fn cancels_and_deadlines(channel: Channel, counts: Arc<Counts>, until: Ins
 
 /// Fifty streams that send nothing, held two seconds, again and again.
 async fn idle_streams(channel: Channel, counts: Arc<Counts>, until: Instant) {
-    let client = EntityExtractorClient::new(channel);
+    let client = EntityExtractorServiceClient::new(channel);
     while Instant::now() < until {
         let mut held = Vec::new();
         for _ in 0..50 {
@@ -186,7 +186,7 @@ async fn slow_bodies(channel: Channel, counts: Arc<Counts>, until: Instant) {
             grpc.ready().await.ok()?;
             grpc.client_streaming(
                 tonic::Request::new(ReceiverStream::new(requests)),
-                PathAndQuery::from_static("/alam.v1.EntityExtractor/Extract"),
+                PathAndQuery::from_static("/alam.v1.EntityExtractorService/Extract"),
                 tonic_prost::ProstCodec::<ExtractRequest, ExtractResponse>::default(),
             )
             .await

@@ -32,7 +32,7 @@ async fn an_undecodable_request_is_the_callers_mistake() {
     let status = grpc
         .unary(
             tonic::Request::new(not_utf8),
-            PathAndQuery::from_static("/alam.v1.EntityExtractor/Extract"),
+            PathAndQuery::from_static("/alam.v1.EntityExtractorService/Extract"),
             tonic_prost::ProstCodec::<RawExtractRequest, ExtractResponse>::default(),
         )
         .await
@@ -157,7 +157,7 @@ async fn a_unary_call_with_two_messages_is_refused() {
     let status = grpc
         .client_streaming(
             tonic::Request::new(two),
-            PathAndQuery::from_static("/alam.v1.EntityExtractor/Extract"),
+            PathAndQuery::from_static("/alam.v1.EntityExtractorService/Extract"),
             tonic_prost::ProstCodec::<ExtractRequest, ExtractResponse>::default(),
         )
         .await
@@ -171,7 +171,7 @@ async fn a_unary_call_with_two_messages_is_refused() {
     let status = grpc
         .client_streaming(
             tonic::Request::new(none),
-            PathAndQuery::from_static("/alam.v1.EntityExtractor/Extract"),
+            PathAndQuery::from_static("/alam.v1.EntityExtractorService/Extract"),
             tonic_prost::ProstCodec::<ExtractRequest, ExtractResponse>::default(),
         )
         .await

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use alam::proto::entity_extractor_client::EntityExtractorClient;
+use alam::proto::entity_extractor_service_client::EntityExtractorServiceClient;
 use alam::proto::{ExtractBatchRequest, ExtractRequest, GetEntityRequest, GetInfoRequest};
 use alam::server::Ops;
 use tonic::Code;
@@ -96,7 +96,7 @@ fn grpc_series(name: &str, method: &str, extra: &[(&str, &str)]) -> Series {
     };
     let mut labels = vec![
         ("grpc_type", kind),
-        ("grpc_service", "alam.v1.EntityExtractor"),
+        ("grpc_service", "alam.v1.EntityExtractorService"),
         ("grpc_method", method),
     ];
     labels.extend_from_slice(extra);
@@ -113,15 +113,15 @@ async fn metrics_count_the_calls_made() {
     };
     let server = InProcessServer::start_with(test_config(), ops, embedded()).await;
     let channel = server.channel().await;
-    let mut client = EntityExtractorClient::new(channel);
+    let mut client = EntityExtractorServiceClient::new(channel);
     let info = client
         .get_info(GetInfoRequest {})
         .await
         .unwrap()
         .into_inner();
 
-    let extract = |types: Vec<String>| ExtractRequest {
-        types,
+    let extract = |entity_types: Vec<String>| ExtractRequest {
+        entity_types,
         ..extract_request(SENTENCE)
     };
     for _ in 0..3 {
@@ -287,19 +287,19 @@ async fn metrics_count_the_calls_made() {
     );
 
     for count in &info.types {
-        let t = count.r#type.as_str();
+        let t = count.entity_type.as_str();
         assert_eq!(
             value(series("alam_gazetteer_entities", &[("type", t)])),
-            f64::from(count.entities)
+            f64::from(count.entity_count)
         );
         assert_eq!(
             value(series("alam_gazetteer_aliases", &[("type", t)])),
-            f64::from(count.aliases)
+            f64::from(count.alias_count)
         );
     }
     assert_eq!(
         value(series("alam_automaton_patterns", &[])),
-        f64::from(info.patterns)
+        f64::from(info.pattern_count)
     );
     assert!(value(series("alam_automaton_memory_bytes", &[])) > 0.0);
     assert_eq!(

@@ -9,7 +9,7 @@
 
 use std::time::Duration;
 
-use alam::proto::entity_extractor_client::EntityExtractorClient;
+use alam::proto::entity_extractor_service_client::EntityExtractorServiceClient;
 use alam::proto::{ExtractRequest, ExtractResponse};
 use alam::server::ServeConfig;
 use tokio::sync::mpsc;
@@ -18,6 +18,7 @@ use tokio_stream::wrappers::ReceiverStream;
 use tonic::Code;
 use tonic::codegen::http::uri::PathAndQuery;
 use tonic::transport::Channel;
+use tonic_types::StatusExt;
 
 use crate::common::{
     InProcessServer, PATIENCE, SENTENCE, a_seed_article, eventually, extract_request, health_status,
@@ -50,7 +51,7 @@ fn held_extract(
         let codec = tonic_prost::ProstCodec::<ExtractRequest, ExtractResponse>::default();
         grpc.client_streaming(
             tonic::Request::new(ReceiverStream::new(receiver)),
-            PathAndQuery::from_static("/alam.v1.EntityExtractor/Extract"),
+            PathAndQuery::from_static("/alam.v1.EntityExtractorService/Extract"),
             codec,
         )
         .await
@@ -87,7 +88,7 @@ async fn over_the_concurrency_limit_callers_are_refused_at_once_not_queued() {
     // is still in flight, so none of them waited for a slot.
     let mut callers = Vec::new();
     for _ in 0..50 {
-        let mut client = EntityExtractorClient::new(channel.clone());
+        let mut client = EntityExtractorServiceClient::new(channel.clone());
         callers.push(tokio::spawn(async move {
             client.extract(extract_request(SENTENCE)).await
         }));
@@ -106,7 +107,7 @@ async fn over_the_concurrency_limit_callers_are_refused_at_once_not_queued() {
     assert!(!held.is_finished(), "the held call is still in flight");
 
     // Another connection has its own slots.
-    let mut other = EntityExtractorClient::new(server.channel().await);
+    let mut other = EntityExtractorServiceClient::new(server.channel().await);
     let answer = other
         .extract(extract_request(SENTENCE))
         .await
@@ -119,7 +120,7 @@ async fn over_the_concurrency_limit_callers_are_refused_at_once_not_queued() {
     drop(hold);
     let held = tokio::time::timeout(PATIENCE, held).await.unwrap().unwrap();
     assert_eq!(held.unwrap().mentions.len(), 3);
-    let mut client = EntityExtractorClient::new(channel);
+    let mut client = EntityExtractorServiceClient::new(channel);
     eventually("the slot comes back", async || {
         match client.extract(extract_request(SENTENCE)).await {
             Ok(answer) => {
@@ -155,11 +156,16 @@ async fn a_message_over_the_limit_is_refused_from_its_length_prefix() {
         .expect("the oversized message was not refused while its body was open")
         .unwrap()
         .expect_err("an oversized message was accepted");
-    assert_eq!(status.code(), Code::OutOfRange, "{status:?}");
+    assert_eq!(status.code(), Code::ResourceExhausted, "{status:?}");
     assert!(status.message().contains("too large"), "{status:?}");
+    let reason = status
+        .get_error_details()
+        .error_info()
+        .map(|i| i.reason.clone());
+    assert_eq!(reason.as_deref(), Some("MESSAGE_TOO_LARGE"));
     drop(hold);
 
-    let mut client = EntityExtractorClient::new(channel.clone());
+    let mut client = EntityExtractorServiceClient::new(channel.clone());
     // A text over --max-text-bytes that fits in a message is refused with its own code.
     let long = SENTENCE.repeat(24 * 1024 / SENTENCE.len());
     let status = client.extract(extract_request(&long)).await.unwrap_err();
@@ -183,7 +189,7 @@ async fn an_oversized_stream_message_ends_the_stream_with_its_error() {
         ..config()
     })
     .await;
-    let mut client = EntityExtractorClient::new(server.channel().await);
+    let mut client = EntityExtractorServiceClient::new(server.channel().await);
     let big = SENTENCE.repeat(4 * 1024 * 1024 / SENTENCE.len());
     let (sender, receiver) = mpsc::channel::<ExtractRequest>(4);
     sender.send(extract_request(SENTENCE)).await.unwrap();
@@ -200,7 +206,7 @@ async fn an_oversized_stream_message_ends_the_stream_with_its_error() {
     .await
     .expect("the oversized stream message was not refused while the stream was open");
     let status = outcome.expect_err("an oversized stream message ended the stream as a success");
-    assert_eq!(status.code(), Code::OutOfRange, "{status:?}");
+    assert_eq!(status.code(), Code::ResourceExhausted, "{status:?}");
     drop(sender);
     server.stop().await;
 }
@@ -228,7 +234,7 @@ async fn a_request_of_the_maximum_size_is_answered_without_holding_up_small_ones
     let other = server.channel().await;
     let mut smalls = Vec::new();
     for i in 0..40 {
-        let mut client = EntityExtractorClient::new(if i % 2 == 0 {
+        let mut client = EntityExtractorServiceClient::new(if i % 2 == 0 {
             channel.clone()
         } else {
             other.clone()
@@ -250,14 +256,14 @@ async fn a_request_of_the_maximum_size_is_answered_without_holding_up_small_ones
 
     // Then the large one completes and is answered in full, while more small ones run.
     drop(hold);
-    let mut client = EntityExtractorClient::new(other.clone());
+    let mut client = EntityExtractorServiceClient::new(other.clone());
     let (big, small) = tokio::join!(
         tokio::time::timeout(PATIENCE, big),
         client.extract(extract_request(SENTENCE))
     );
     assert_eq!(small.unwrap().into_inner().mentions.len(), 3);
     let big = big.unwrap().unwrap().unwrap();
-    let per_article = EntityExtractorClient::new(other)
+    let per_article = EntityExtractorServiceClient::new(other)
         .extract(extract_request(&article))
         .await
         .unwrap()

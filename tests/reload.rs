@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
-use alam::proto::entity_extractor_client::EntityExtractorClient;
+use alam::proto::entity_extractor_service_client::EntityExtractorServiceClient;
 use alam::proto::{GetInfoRequest, GetInfoResponse};
 use alam::server::{LoadError, Ops, ReloadConfig};
 use alam_engine::Extractor;
@@ -51,13 +51,13 @@ fn publish_like_a_configmap(dir: &Path, generation: u32, cities: &str) {
 }
 
 async fn found_ids(
-    client: &mut EntityExtractorClient<Channel>,
+    client: &mut EntityExtractorServiceClient<Channel>,
 ) -> Result<Vec<String>, tonic::Status> {
     let response = client.extract(extract_request(TEXT)).await?.into_inner();
     Ok(response.mentions.into_iter().map(|m| m.entity_id).collect())
 }
 
-async fn info(client: &mut EntityExtractorClient<Channel>) -> GetInfoResponse {
+async fn info(client: &mut EntityExtractorServiceClient<Channel>) -> GetInfoResponse {
     client
         .get_info(GetInfoRequest {})
         .await
@@ -88,7 +88,7 @@ async fn a_watched_directory_reloads_under_load_without_failing_a_call() {
     let mut client = server.client().await;
     let first = info(&mut client).await;
     assert_eq!(found_ids(&mut client).await.unwrap(), ["city:beijing"]);
-    assert_eq!(first.last_reload_at, "");
+    assert_eq!(first.last_reload_time, None);
 
     // 16 clients, each on its own connection, calling without pause until told to stop.
     let running = Arc::new(AtomicBool::new(true));
@@ -136,7 +136,7 @@ async fn a_watched_directory_reloads_under_load_without_failing_a_call() {
     let second = info(&mut client).await;
     assert_ne!(second.gazetteer_version, first.gazetteer_version);
     assert_eq!(second.last_reload_error, "");
-    assert!(!second.last_reload_at.is_empty());
+    assert!(second.last_reload_time.is_some());
     let calls_at_reload = calls.load(Ordering::Relaxed);
     eventually("more calls after the reload", async || {
         calls.load(Ordering::Relaxed) >= calls_at_reload + 64

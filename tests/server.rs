@@ -3,10 +3,11 @@
 //! answered exactly as the engine answers it (`golden.rs` holds the engine to the gold). The
 //! signal and drain path, which needs a process, is in `server_shutdown.rs`.
 
-use alam::proto::entity_extractor_client::EntityExtractorClient;
+use alam::proto::entity_extractor_service_client::EntityExtractorServiceClient;
 use alam::proto::{
-    EntitySummary, ExtractBatchRequest, ExtractRequest, ExtractResponse, Form, GetEntityRequest,
-    GetInfoRequest, ListEntitiesRequest, Mention, OffsetEncoding,
+    EntitySummary, ExtractBatchRequest, ExtractBatchResult, ExtractRequest, ExtractResponse, Form,
+    GetEntityRequest, GetInfoRequest, ListEntitiesRequest, Mention, OffsetEncoding,
+    extract_batch_result,
 };
 use alam::server::{LoadError, Ops, ServeConfig, ServeError};
 use alam_engine::Extractor;
@@ -16,6 +17,7 @@ use tonic::transport::Channel;
 use tonic_health::pb::HealthCheckRequest;
 use tonic_health::pb::health_check_response::ServingStatus;
 use tonic_health::pb::health_client::HealthClient;
+use tonic_types::{RpcStatusExt, StatusExt};
 
 use crate::common::{
     ENCODINGS, GOLD_TYPES, InProcessServer, SENTENCE, a_seed_article, embedded,
@@ -31,7 +33,7 @@ async fn extract_returns_spans_ids_and_entity_counts() {
         .extract(ExtractRequest {
             text: SENTENCE.to_string(),
             offset_encoding: OffsetEncoding::Utf16.into(),
-            types: vec![],
+            entity_types: vec![],
             document_id: "doc-1".to_string(),
         })
         .await
@@ -39,10 +41,10 @@ async fn extract_returns_spans_ids_and_entity_counts() {
         .into_inner();
     assert_eq!(response.document_id, "doc-1");
     assert!(!response.gazetteer_version.is_empty());
-    let found: Vec<(u32, u32, &str, &str)> = response
+    let found: Vec<(i32, i32, &str, &str)> = response
         .mentions
         .iter()
-        .map(|m| (m.start, m.end, m.entity_id.as_str(), m.r#type.as_str()))
+        .map(|m| (m.start, m.end, m.entity_id.as_str(), m.entity_type.as_str()))
         .collect();
     assert_eq!(
         found,
@@ -61,7 +63,7 @@ async fn extract_returns_spans_ids_and_entity_counts() {
     // A type filter keeps only that type.
     let people = client
         .extract(ExtractRequest {
-            types: vec!["person".to_string()],
+            entity_types: vec!["person".to_string()],
             ..extract_request(SENTENCE)
         })
         .await
@@ -98,7 +100,7 @@ fn engines_response(
     encoding: alam_engine::OffsetEncoding,
 ) -> ExtractResponse {
     let mentions = engine_mentions_of_gold_types(text, encoding);
-    let offset = |value: usize| u32::try_from(value).expect("an offset fits 32 bits");
+    let offset = |value: usize| i32::try_from(value).expect("an offset fits 32 bits");
     ExtractResponse {
         document_id: document_id.to_string(),
         mentions: mentions
@@ -108,7 +110,7 @@ fn engines_response(
                 end: offset(m.end),
                 text: m.text.to_string(),
                 entity_id: m.entity_id().to_string(),
-                r#type: m.entity_type().to_string(),
+                entity_type: m.entity_type().to_string(),
                 form: contract_form(m.form).into(),
                 candidates: m.candidates.iter().map(|e| e.id.clone()).collect(),
                 proclitic: m.proclitic.to_string(),
@@ -118,10 +120,11 @@ fn engines_response(
             .into_iter()
             .map(|(entity, count)| EntitySummary {
                 id: entity.id.clone(),
-                r#type: entity.entity_type().to_string(),
+                entity_type: entity.entity_type().to_string(),
                 name_ar: entity.name_ar.clone(),
                 name_en: entity.name_en.clone(),
-                mention_count: u32::try_from(count).unwrap(),
+                mention_count: i32::try_from(count).unwrap(),
+                wikidata: entity.wikidata.clone().unwrap_or_default(),
             })
             .collect(),
         gazetteer_version: extractor().gazetteer().version().to_string(),
@@ -139,7 +142,7 @@ async fn every_seed_article_gets_the_engines_answer_in_every_encoding() {
             let request = ExtractRequest {
                 text: article.text.clone(),
                 offset_encoding: contract_encoding(encoding).into(),
-                types: GOLD_TYPES.map(String::from).to_vec(),
+                entity_types: GOLD_TYPES.map(String::from).to_vec(),
                 document_id: document_id.clone(),
             };
             let response = client.extract(request.clone()).await.unwrap().into_inner();
@@ -150,16 +153,21 @@ async fn every_seed_article_gets_the_engines_answer_in_every_encoding() {
     }
 
     // The same requests as one batch: the same answers, in the same order.
-    let responses = client
+    let results = client
         .extract_batch(ExtractBatchRequest {
             requests: batch.iter().map(|(r, _)| r.clone()).collect(),
         })
         .await
         .unwrap()
         .into_inner()
-        .responses;
-    let expected: Vec<_> = batch.into_iter().map(|(_, r)| r).collect();
-    assert_eq!(responses, expected);
+        .results;
+    let expected: Vec<_> = batch
+        .into_iter()
+        .map(|(_, r)| ExtractBatchResult {
+            result: Some(extract_batch_result::Result::Response(r)),
+        })
+        .collect();
+    assert_eq!(results, expected);
     server.stop().await;
 }
 
@@ -202,7 +210,7 @@ async fn get_entity_list_entities_and_get_info() {
         .await
         .unwrap()
         .into_inner();
-    assert_eq!(kz.r#type, "country");
+    assert_eq!(kz.entity_type, "country");
     assert_eq!(kz.name_en, "Kazakhstan");
     assert!(!kz.demonym_stems.is_empty());
 
@@ -212,12 +220,12 @@ async fn get_entity_list_entities_and_get_info() {
         .await
         .unwrap()
         .into_inner();
-    let all: u32 = info.types.iter().map(|t| t.entities).sum();
+    let all: i32 = info.types.iter().map(|t| t.entity_count).sum();
     let (mut ids, mut token) = (Vec::new(), String::new());
     loop {
         let page = client
             .list_entities(ListEntitiesRequest {
-                r#type: String::new(),
+                entity_type: String::new(),
                 page_size: 100,
                 page_token: token.clone(),
             })
@@ -232,30 +240,36 @@ async fn get_entity_list_entities_and_get_info() {
         }
         token = page.next_page_token;
     }
-    assert_eq!(ids.len() as u32, all);
+    assert_eq!(ids.len() as i32, all);
     ids.sort();
     ids.dedup();
-    assert_eq!(ids.len() as u32, all);
+    assert_eq!(ids.len() as i32, all);
 
     let people = client
         .list_entities(ListEntitiesRequest {
-            r#type: "person".to_string(),
+            entity_type: "person".to_string(),
             page_size: 0,
             page_token: String::new(),
         })
         .await
         .unwrap()
         .into_inner();
-    let person_count = info.types.iter().find(|t| t.r#type == "person").unwrap();
-    assert_eq!(people.total_size, person_count.entities);
-    assert!(people.entities.iter().all(|e| e.r#type == "person"));
+    let person_count = info
+        .types
+        .iter()
+        .find(|t| t.entity_type == "person")
+        .unwrap();
+    assert_eq!(people.total_size, person_count.entity_count);
+    assert!(people.entities.iter().all(|e| e.entity_type == "person"));
 
     assert_eq!(info.build_version, env!("CARGO_PKG_VERSION"));
     assert_eq!(info.gazetteer_version.len(), 16);
-    assert!(info.patterns > 0);
-    assert!(info.loaded_at.ends_with('Z') && info.loaded_at.len() == 20);
+    assert!(info.pattern_count > 0);
+    let loaded = info.load_time.expect("a load time");
+    assert!(loaded.seconds > 1_700_000_000, "{loaded:?}");
+    assert!(info.last_reload_time.is_none());
     assert!(!info.gazetteer_files.is_empty());
-    assert!(person_count.aliases > person_count.entities);
+    assert!(person_count.alias_count > person_count.entity_count);
     server.stop().await;
 }
 
@@ -274,11 +288,11 @@ async fn health_is_not_serving_until_the_gazetteers_load() {
     let channel = server.channel().await;
     assert_eq!(health(&channel, "").await, ServingStatus::NotServing);
     assert_eq!(
-        health(&channel, "alam.v1.EntityExtractor").await,
+        health(&channel, "alam.v1.EntityExtractorService").await,
         ServingStatus::NotServing
     );
     assert_eq!(health(&channel, "liveness").await, ServingStatus::Serving);
-    let early = EntityExtractorClient::new(channel.clone())
+    let early = EntityExtractorServiceClient::new(channel.clone())
         .extract(extract_request(SENTENCE))
         .await
         .unwrap_err();
@@ -299,10 +313,10 @@ async fn health_is_not_serving_until_the_gazetteers_load() {
     assert_eq!(next.status(), ServingStatus::Serving);
     drop(watch);
     assert_eq!(
-        health(&channel, "alam.v1.EntityExtractor").await,
+        health(&channel, "alam.v1.EntityExtractorService").await,
         ServingStatus::Serving
     );
-    let mentions = EntityExtractorClient::new(channel)
+    let mentions = EntityExtractorServiceClient::new(channel)
         .extract(extract_request(SENTENCE))
         .await
         .unwrap()
@@ -348,7 +362,7 @@ async fn reflection_lists_the_services_in_v1_and_v1alpha() {
         panic!("not a list of services: {response:?}");
     };
     let names: Vec<String> = list.service.into_iter().map(|s| s.name).collect();
-    for expected in ["alam.v1.EntityExtractor", "grpc.health.v1.Health"] {
+    for expected in ["alam.v1.EntityExtractorService", "grpc.health.v1.Health"] {
         assert!(
             names.iter().any(|n| n == expected),
             "{expected} in {names:?}"
@@ -375,7 +389,7 @@ async fn reflection_lists_the_services_in_v1_and_v1alpha() {
     assert!(
         list.service
             .iter()
-            .any(|s| s.name == "alam.v1.EntityExtractor")
+            .any(|s| s.name == "alam.v1.EntityExtractorService")
     );
     server.stop().await;
 }
@@ -412,7 +426,7 @@ async fn each_caller_mistake_gets_its_code_and_says_how_to_fix_it() {
     expect(
         client
             .extract(ExtractRequest {
-                types: vec!["planet".to_string()],
+                entity_types: vec!["planet".to_string()],
                 ..extract_request(SENTENCE)
             })
             .await,
@@ -438,16 +452,61 @@ async fn each_caller_mistake_gets_its_code_and_says_how_to_fix_it() {
         Code::InvalidArgument,
         "limit of 3 (--max-batch)",
     );
+    // A bad request of a batch fails alone, with its field named within the batch.
+    let results = client
+        .extract_batch(ExtractBatchRequest {
+            requests: vec![extract_request("الصين"), extract_request(&long)],
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .results;
+    let Some(extract_batch_result::Result::Response(first)) = &results[0].result else {
+        panic!("the good request of the batch got no answer: {results:?}");
+    };
+    assert_eq!(first.mentions.len(), 1);
+    let Some(extract_batch_result::Result::Error(error)) = &results[1].result else {
+        panic!("the long text of the batch got no error: {results:?}");
+    };
+    assert_eq!(error.code, Code::InvalidArgument as i32);
+    assert!(error.message.contains("text of 1200 bytes"), "{error:?}");
+    let details = error.get_error_details();
+    assert_eq!(details.error_info().unwrap().reason, "TEXT_TOO_LONG");
+    let violations = &details.bad_request().unwrap().field_violations;
+    assert_eq!(violations[0].field, "requests[1].text");
+    let cities = ListEntitiesRequest {
+        entity_type: "city".to_string(),
+        page_size: 2,
+        ..Default::default()
+    };
+    let token = client
+        .list_entities(cities.clone())
+        .await
+        .unwrap()
+        .into_inner()
+        .next_page_token;
     expect(
         client
-            .extract_batch(ExtractBatchRequest {
-                requests: vec![extract_request("الصين"), extract_request(&long)],
+            .list_entities(ListEntitiesRequest {
+                entity_type: "person".to_string(),
+                page_token: token,
+                ..cities
             })
             .await,
         Code::InvalidArgument,
-        "request #1: text of 1200 bytes",
+        "handed out for entity_type \"city\", not \"person\"",
     );
-    for token in ["abc", "-1", "007", "99999"] {
+    expect(
+        client
+            .list_entities(ListEntitiesRequest {
+                page_size: -1,
+                ..Default::default()
+            })
+            .await,
+        Code::InvalidArgument,
+        "page_size -1 is negative",
+    );
+    for token in ["abc", "-1", "007", "99999", "5"] {
         expect(
             client
                 .list_entities(ListEntitiesRequest {
@@ -462,7 +521,7 @@ async fn each_caller_mistake_gets_its_code_and_says_how_to_fix_it() {
     expect(
         client
             .list_entities(ListEntitiesRequest {
-                r#type: "planet".to_string(),
+                entity_type: "planet".to_string(),
                 ..Default::default()
             })
             .await,
@@ -485,10 +544,10 @@ async fn each_caller_mistake_gets_its_code_and_says_how_to_fix_it() {
         Code::InvalidArgument,
         "id is empty",
     );
-    // A message over --max-message-bytes is refused by the transport, as OUT_OF_RANGE.
+    // A message over --max-message-bytes is RESOURCE_EXHAUSTED, as gRPC's status guide says.
     let huge = "ب".repeat(3000);
     let status = client.extract(extract_request(&huge)).await.unwrap_err();
-    assert_eq!(status.code(), Code::OutOfRange, "{status:?}");
+    assert_eq!(status.code(), Code::ResourceExhausted, "{status:?}");
 
     // In a stream, the bad request ends the stream with its status, after the good answers.
     let mut answers = client
@@ -503,6 +562,19 @@ async fn each_caller_mistake_gets_its_code_and_says_how_to_fix_it() {
     let status = answers.message().await.unwrap_err();
     assert_eq!(status.code(), Code::InvalidArgument);
     assert!(status.message().starts_with("request #1: "), "{status:?}");
+    let details = status.get_error_details();
+    let info = details.error_info().unwrap();
+    assert_eq!(
+        (
+            info.reason.as_str(),
+            info.metadata["request_index"].as_str()
+        ),
+        ("TEXT_TOO_LONG", "1")
+    );
+    assert_eq!(
+        details.bad_request().unwrap().field_violations[0].field,
+        "text"
+    );
 
     // The server is still fine.
     assert_eq!(

@@ -2,7 +2,7 @@
 //! (a stream keeps being answered through the drain and the shutdown), and the process exits 0.
 
 use alam::proto::ExtractRequest;
-use alam::proto::entity_extractor_client::EntityExtractorClient;
+use alam::proto::entity_extractor_service_client::EntityExtractorServiceClient;
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
 use tonic_health::pb::HealthCheckRequest;
@@ -36,7 +36,7 @@ async fn sigterm_lets_calls_in_flight_finish_and_exits_0() {
 
     // A stream in flight across the shutdown: its first answer proves it started.
     let (requests, outbound) = mpsc::channel(4);
-    let mut client = EntityExtractorClient::new(channel.clone());
+    let mut client = EntityExtractorServiceClient::new(channel.clone());
     requests.send(request(0, &article)).await.unwrap();
     let mut answers = client
         .extract_stream(ReceiverStream::new(outbound))
@@ -51,7 +51,7 @@ async fn sigterm_lets_calls_in_flight_finish_and_exits_0() {
     // Large unary calls, sent before the signal.
     let mut unary = Vec::new();
     for _ in 0..4 {
-        let mut client = EntityExtractorClient::new(channel.clone());
+        let mut client = EntityExtractorServiceClient::new(channel.clone());
         let text = large.clone();
         unary.push(tokio::spawn(async move {
             client.extract(request(0, &text)).await
@@ -61,7 +61,7 @@ async fn sigterm_lets_calls_in_flight_finish_and_exits_0() {
     // Watch health over the same connection, then signal.
     let mut watch = HealthClient::new(channel.clone())
         .watch(HealthCheckRequest {
-            service: "alam.v1.EntityExtractor".to_string(),
+            service: "alam.v1.EntityExtractorService".to_string(),
         })
         .await
         .unwrap()

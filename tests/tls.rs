@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use alam::proto::GetInfoRequest;
-use alam::proto::entity_extractor_client::EntityExtractorClient;
+use alam::proto::entity_extractor_service_client::EntityExtractorServiceClient;
 use alam::server::{Ops, TlsFiles};
 use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, IsCa, KeyPair};
 use tonic::transport::{Certificate, Channel, ClientTlsConfig, Identity};
@@ -96,7 +96,7 @@ async fn get_info(addr: SocketAddr, tls: Option<ClientTlsConfig>) -> Result<Stri
         endpoint = endpoint.tls_config(tls).map_err(|e| refused(&e))?;
     }
     let channel = endpoint.connect().await.map_err(|e| refused(&e))?;
-    let info = EntityExtractorClient::new(channel)
+    let info = EntityExtractorServiceClient::new(channel)
         .get_info(GetInfoRequest {})
         .await
         .map_err(|status| refused(&status))?;

@@ -26,7 +26,7 @@ pub struct ProbeArgs {
     )]
     addr: String,
     /// The service asked about: "" for the server as a whole, "liveness" for liveness, or
-    /// alam.v1.EntityExtractor.
+    /// alam.v1.EntityExtractorService.
     #[arg(long, value_name = "NAME", default_value = "")]
     service: String,
     /// How long to wait for the answer, connecting included.

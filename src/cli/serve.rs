@@ -134,6 +134,14 @@ impl ServeArgs {
         if max_text_bytes == 0 {
             return Err("--max-text-bytes must be above 0".to_string());
         }
+        if max_text_bytes > i32::MAX as usize {
+            // The contract's offsets and counts are signed 32-bit integers (AIP-141).
+            return Err(format!(
+                "--max-text-bytes {} is over 2GiB - 1: offsets into a longer text would not \
+                 fit the contract's 32-bit fields",
+                self.max_text_bytes
+            ));
+        }
         if self.max_batch == 0 {
             return Err(
                 "--max-batch must be at least 1 (ExtractBatch takes no request at 0)".into(),

@@ -1,4 +1,4 @@
-//! The per-call concerns of `alam.v1.EntityExtractor` as one tower layer around its service:
+//! The per-call concerns of `alam.v1.EntityExtractorService` as one tower layer around its service:
 //! the request id (the caller's `x-request-id` when usable, else a new one, returned in the
 //! response headers), the call's log line and metrics (written in one place, so that they never
 //! disagree), the in-flight count, and the request timeout of a unary call.
@@ -251,11 +251,10 @@ where
                 None => answer.await?,
             };
             // An error answered at once carries its status in the headers ("trailers only").
-            if let Some(status) = Status::from_header_map(response.headers()) {
-                let code = status.code();
-                let status = status::for_caller(status);
-                if status.code() != code {
-                    response = status.clone().into_http();
+            if let Some(mut status) = Status::from_header_map(response.headers()) {
+                if let Some(ours) = status::for_caller(&status) {
+                    response = ours.clone().into_http();
+                    status = ours;
                 }
                 call.finish(&status);
             }
@@ -537,7 +536,7 @@ mod tests {
         let layer = CallLayer::new(metrics, Some(Duration::from_millis(1)), 10);
         let response = layer
             .layer(Never)
-            .call(call_to("/alam.v1.EntityExtractor/Extract"))
+            .call(call_to("/alam.v1.EntityExtractorService/Extract"))
             .await
             .unwrap();
         let status = Status::from_header_map(response.headers()).unwrap();
@@ -558,7 +557,7 @@ mod tests {
     async fn requests_that_are_not_grpc_or_carry_a_bad_timeout_are_refused() {
         let layer = CallLayer::new(Arc::new(Metrics::new()), None, 10);
         let mut service = layer.layer(Never);
-        let mut not_grpc = call_to("/alam.v1.EntityExtractor/Extract");
+        let mut not_grpc = call_to("/alam.v1.EntityExtractorService/Extract");
         not_grpc.headers_mut().insert(
             http::header::CONTENT_TYPE,
             HeaderValue::from_static("text/plain"),
@@ -568,7 +567,7 @@ mod tests {
         assert_eq!(status_of_response(&response).code(), Code::InvalidArgument);
 
         for garbage in ["soon", "5", "123456789S", "5x", "-1S"] {
-            let mut request = call_to("/alam.v1.EntityExtractor/Extract");
+            let mut request = call_to("/alam.v1.EntityExtractorService/Extract");
             request
                 .headers_mut()
                 .insert("grpc-timeout", HeaderValue::from_static(garbage));
@@ -582,7 +581,7 @@ mod tests {
     #[tokio::test]
     async fn the_callers_shorter_deadline_ends_a_unary_call() {
         let layer = CallLayer::new(Arc::new(Metrics::new()), Some(Duration::from_secs(30)), 10);
-        let mut request = call_to("/alam.v1.EntityExtractor/Extract");
+        let mut request = call_to("/alam.v1.EntityExtractorService/Extract");
         request
             .headers_mut()
             .insert("grpc-timeout", HeaderValue::from_static("5m"));
@@ -604,12 +603,12 @@ mod tests {
     async fn open_streams_count_against_their_limit() {
         let layer = CallLayer::new(Arc::new(Metrics::new()), None, 1);
         let mut service = layer.layer(Never);
-        let stream = "/alam.v1.EntityExtractor/ExtractStream";
+        let stream = "/alam.v1.EntityExtractorService/ExtractStream";
         let first = service.call(call_to(stream));
         let refused = service.call(call_to(stream)).await.unwrap();
         assert_eq!(status_of_response(&refused).code(), Code::ResourceExhausted);
         // Unary calls are not streams.
-        let unary = service.call(call_to("/alam.v1.EntityExtractor/GetInfo"));
+        let unary = service.call(call_to("/alam.v1.EntityExtractorService/GetInfo"));
         drop(unary);
         drop(first);
         let again = service.call(call_to(stream));
@@ -639,7 +638,7 @@ mod tests {
         let metrics = Arc::new(Metrics::new());
         let layer = CallLayer::new(metrics, Some(Duration::from_millis(1)), 10);
         let mut service = layer.layer(Never);
-        let call = service.call(call_to("/alam.v1.EntityExtractor/ExtractStream"));
+        let call = service.call(call_to("/alam.v1.EntityExtractorService/ExtractStream"));
         // Still waiting well past the limit: each request of a stream has its own.
         let waited = tokio::time::timeout(Duration::from_millis(50), call).await;
         assert!(waited.is_err());

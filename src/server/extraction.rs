@@ -9,7 +9,7 @@ use super::convert;
 use super::offload;
 use super::slot::LoadedExtractor;
 use super::status::CallError;
-use crate::proto::{ExtractRequest, ExtractResponse};
+use crate::proto::{ExtractBatchResult, ExtractRequest, ExtractResponse, extract_batch_result};
 use alam_engine::ExtractOptions;
 
 /// The limits a caller's requests must keep.
@@ -78,7 +78,7 @@ fn extract_checked(
     let options = ExtractOptions {
         offsets: convert::offset_encoding(request.offset_encoding)?,
         types: extractor
-            .type_filter(&request.types)
+            .type_filter(&request.entity_types)
             .map_err(CallError::Engine)?,
     };
     let mentions = extractor
@@ -108,34 +108,47 @@ pub(crate) async fn extract_offloaded(
     .await
 }
 
-/// Answers a batch in order, off the reactor when its texts are large in all; the first failed
-/// request fails the batch, named by its index.
+/// Answers a batch in order, off the reactor when its texts are large in all: each request its
+/// answer or its own error. Only the batch as a whole (too many requests, too much text for the
+/// server at once) fails the call.
 pub(crate) async fn extract_batch(
     loaded: Arc<LoadedExtractor>,
     limits: &Limits,
     requests: Vec<ExtractRequest>,
-) -> Result<Vec<ExtractResponse>, CallError> {
+) -> Result<Vec<ExtractBatchResult>, CallError> {
     if requests.len() > limits.max_batch {
         return Err(CallError::BatchTooLarge {
             len: requests.len(),
             max: limits.max_batch,
         });
     }
-    let text_bytes = requests.iter().map(|r| r.text.len()).sum();
+    // Texts over the limit are refused one by one below; they take no budget.
+    let text_bytes = requests
+        .iter()
+        .map(|r| r.text.len())
+        .filter(|&len| len <= limits.max_text_bytes)
+        .sum();
     let taken = limits.inflight.take(text_bytes)?;
     let limits = limits.clone();
     offload::run_cpu(text_bytes, move || {
         let _taken = taken;
-        requests
+        Ok(requests
             .into_iter()
             .enumerate()
             .map(|(i, request)| {
-                limits
+                let answer = limits
                     .check_text(&request)
-                    .and_then(|()| extract_checked(&loaded, request))
-                    .map_err(|e| e.at(i))
+                    .and_then(|()| extract_checked(&loaded, request));
+                ExtractBatchResult {
+                    result: Some(match answer {
+                        Ok(response) => extract_batch_result::Result::Response(response),
+                        Err(error) => {
+                            extract_batch_result::Result::Error(error.batch_item_status(i))
+                        }
+                    }),
+                }
             })
-            .collect()
+            .collect())
     })
     .await
 }

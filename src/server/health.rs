@@ -1,12 +1,12 @@
 //! Health as Kubernetes probes it (`grpc.health.v1`): `liveness` is SERVING while the process
-//! runs; `""` (the server) and `alam.v1.EntityExtractor` are NOT_SERVING until the gazetteers
+//! runs; `""` (the server) and `alam.v1.EntityExtractorService` are NOT_SERVING until the gazetteers
 //! are loaded, SERVING then, and NOT_SERVING again from the moment shutdown begins, so that the
 //! load balancer stops sending calls before the server stops taking them.
 
 use tonic_health::ServingStatus;
 use tonic_health::server::HealthReporter;
 
-use crate::proto::entity_extractor_server::SERVICE_NAME;
+use crate::proto::entity_extractor_service_server::SERVICE_NAME;
 
 /// The service name a liveness probe asks about.
 pub const LIVENESS: &str = "liveness";

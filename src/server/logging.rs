@@ -1,5 +1,5 @@
 //! Logs: tracing to standard error, as text or JSON lines, the level from `RUST_LOG` (`info` by
-//! default); and the line of one call of the EntityExtractor service (target `alam::call`),
+//! default); and the line of one call of the EntityExtractorService (target `alam::call`),
 //! with its request id, method, status code, latency, text bytes and mention count, written by
 //! the call layer (`call.rs`) next to the call's metrics.
 

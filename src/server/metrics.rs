@@ -26,9 +26,9 @@ use tonic::Code;
 
 use super::process::ProcessSample;
 use super::slot::ExtractorSlot;
-use crate::proto::entity_extractor_server::SERVICE_NAME;
+use crate::proto::entity_extractor_service_server::SERVICE_NAME;
 
-/// The methods of `alam.v1.EntityExtractor` as the proto declares them, in its order: each
+/// The methods of `alam.v1.EntityExtractorService` as the proto declares them, in its order: each
 /// method's name and its kind of call in go-grpc-prometheus's words (`unary`, `bidi_stream` …).
 const METHODS: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/alam_methods.rs"));
 
@@ -37,7 +37,7 @@ const METHODS: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/alam_method
 pub(crate) struct Method(usize);
 
 impl Method {
-    /// The method a gRPC path such as `/alam.v1.EntityExtractor/Extract` calls, if it is one of
+    /// The method a gRPC path such as `/alam.v1.EntityExtractorService/Extract` calls, if it is one of
     /// the service's.
     pub(crate) fn from_path(path: &str) -> Option<Method> {
         let name = path
@@ -552,7 +552,7 @@ mod tests {
     #[test]
     fn histogram_buckets_are_cumulative_and_end_in_the_count() {
         let metrics = Metrics::new();
-        let extract = Method::from_path("/alam.v1.EntityExtractor/Extract").unwrap();
+        let extract = Method::from_path("/alam.v1.EntityExtractorService/Extract").unwrap();
         for millis in [0, 3, 3, 20_000] {
             metrics.call_started(extract);
             metrics.call_handled(extract, Code::Ok, Duration::from_millis(millis), 10, 1);
@@ -567,8 +567,7 @@ mod tests {
                 .unwrap()
                 .to_string()
         };
-        let extract =
-            "grpc_type=\"unary\",grpc_service=\"alam.v1.EntityExtractor\",grpc_method=\"Extract\"";
+        let extract = "grpc_type=\"unary\",grpc_service=\"alam.v1.EntityExtractorService\",grpc_method=\"Extract\"";
         assert_eq!(
             line(&format!(
                 "grpc_server_handling_seconds_bucket{{{extract},le=\"0.0001\"}}"
@@ -620,10 +619,10 @@ mod tests {
                 "GetInfo"
             ]
         );
-        let stream = Method::from_path("/alam.v1.EntityExtractor/ExtractStream").unwrap();
+        let stream = Method::from_path("/alam.v1.EntityExtractorService/ExtractStream").unwrap();
         assert_eq!(stream.grpc_type(), "bidi_stream");
         assert!(stream.extracts());
-        assert!(Method::from_path("/alam.v1.EntityExtractor/Nothing").is_none());
+        assert!(Method::from_path("/alam.v1.EntityExtractorService/Nothing").is_none());
         assert!(Method::from_path("/grpc.health.v1.Health/Check").is_none());
     }
 

@@ -1,4 +1,4 @@
-//! The gRPC service (`alam serve`): `alam.v1.EntityExtractor` on tonic, with gRPC health for
+//! The gRPC service (`alam serve`): `alam.v1.EntityExtractorService` on tonic, with gRPC health for
 //! Kubernetes probes, reflection (v1 and v1alpha) for grpcurl, and a graceful shutdown.
 //!
 //! A thin layer on the engine (`alam-engine`). Per file:

@@ -21,10 +21,10 @@ use super::health;
 use super::incoming::{Incoming, Timeouts};
 use super::metrics::{self, Metrics};
 use super::reload::{self, ReloadConfig, Reloader};
-use super::service::EntityExtractorService;
+use super::service::Handlers;
 use super::slot::{ExtractorSlot, LoadedExtractor};
 use super::tls::error_chain;
-use crate::proto::entity_extractor_server::EntityExtractorServer;
+use crate::proto::entity_extractor_service_server::EntityExtractorServiceServer;
 use alam_engine::Extractor;
 
 /// How often freed heap memory is given back to the system.
@@ -181,7 +181,7 @@ impl std::error::Error for ServeError {}
 /// Serves on `listener` until `shutdown` completes, then drains and stops.
 ///
 /// The server answers health checks (NOT_SERVING) and reflection while `load` builds the
-/// extractor (EntityExtractor calls answer UNAVAILABLE meanwhile); it becomes SERVING when `load`
+/// extractor (EntityExtractorService calls answer UNAVAILABLE meanwhile); it becomes SERVING when `load`
 /// completes. If `load` fails, the server stops and returns [`ServeError::Load`].
 pub async fn serve_with_listener<L, S>(
     listener: TcpListener,
@@ -250,7 +250,7 @@ where
         max_batch: config.max_batch,
         inflight: TextBudget::new(config.max_inflight_text_bytes),
     };
-    let service = EntityExtractorService::new(
+    let service = Handlers::new(
         slot.clone(),
         limits,
         config.request_timeout,
@@ -258,7 +258,7 @@ where
     );
     let extractor_service =
         CallLayer::new(metrics.clone(), config.request_timeout, config.max_streams).layer(
-            EntityExtractorServer::new(service)
+            EntityExtractorServiceServer::new(service)
                 .max_decoding_message_size(config.max_message_bytes)
                 .max_encoding_message_size(usize::MAX),
         );

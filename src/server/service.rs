@@ -1,4 +1,4 @@
-//! The `alam.v1.EntityExtractor` handlers: message → engine → message. The call's request id,
+//! The `alam.v1.EntityExtractorService` handlers: message → engine → message. The call's request id,
 //! log line, metrics and timeout are the call layer's (`call.rs`); a handler only adds to the
 //! call's record what it alone knows (text bytes received, mentions returned). Matching lives in
 //! the engine; limits in `extraction`; statuses in `status`.
@@ -13,20 +13,21 @@ use tonic::{Request, Response, Status, Streaming};
 use super::call::CallRecord;
 use super::convert;
 use super::extraction::{self, Limits};
-use super::paging;
+use super::paging::{self, Listing};
 use super::slot::{ExtractorSlot, LoadedExtractor};
 use super::status::{self, CallError};
-use crate::proto::entity_extractor_server::EntityExtractor;
+use crate::proto::entity_extractor_service_server::EntityExtractorService;
 use crate::proto::{
     Entity, ExtractBatchRequest, ExtractBatchResponse, ExtractRequest, ExtractResponse,
     GetEntityRequest, GetInfoRequest, GetInfoResponse, ListEntitiesRequest, ListEntitiesResponse,
+    extract_batch_result,
 };
 
 /// How many answers of a stream may wait for a slow reader before the server stops reading.
 const STREAM_BUFFER: usize = 16;
 
 /// The service: the extractor slot and the limits every call keeps.
-pub(crate) struct EntityExtractorService {
+pub(crate) struct Handlers {
     slot: Arc<ExtractorSlot>,
     limits: Limits,
     /// The limit of each request of a stream (the call layer times unary calls as a whole).
@@ -35,15 +36,15 @@ pub(crate) struct EntityExtractorService {
     stream_idle_timeout: Option<Duration>,
 }
 
-impl EntityExtractorService {
+impl Handlers {
     /// A service answering from `slot` once it is filled.
     pub(crate) fn new(
         slot: Arc<ExtractorSlot>,
         limits: Limits,
         stream_request_timeout: Option<Duration>,
         stream_idle_timeout: Option<Duration>,
-    ) -> EntityExtractorService {
-        EntityExtractorService {
+    ) -> Handlers {
+        Handlers {
             slot,
             limits,
             stream_request_timeout,
@@ -62,7 +63,7 @@ fn answer<T>(result: Result<T, CallError>) -> Result<Response<T>, Status> {
 }
 
 #[tonic::async_trait]
-impl EntityExtractor for EntityExtractorService {
+impl EntityExtractorService for Handlers {
     async fn extract(
         &self,
         request: Request<ExtractRequest>,
@@ -85,10 +86,20 @@ impl EntityExtractor for EntityExtractorService {
         let requests = request.into_inner().requests;
         record.add_text_bytes(requests.iter().map(|r| r.text.len()).sum());
         let result = extraction::extract_batch(self.loaded()?, &self.limits, requests).await;
-        if let Ok(responses) = &result {
-            record.add_mentions(responses.iter().map(|r| r.mentions.len()).sum());
+        if let Ok(results) = &result {
+            record.add_mentions(
+                results
+                    .iter()
+                    .filter_map(|r| match &r.result {
+                        Some(extract_batch_result::Result::Response(response)) => {
+                            Some(response.mentions.len())
+                        }
+                        _ => None,
+                    })
+                    .sum(),
+            );
         }
-        answer(result.map(|responses| ExtractBatchResponse { responses }))
+        answer(result.map(|results| ExtractBatchResponse { results }))
     }
 
     type ExtractStreamStream = ReceiverStream<Result<ExtractResponse, Status>>;
@@ -118,7 +129,8 @@ impl EntityExtractor for EntityExtractorService {
                     Ok(Some(request)) => request,
                     Ok(None) => return,
                     Err(status) => {
-                        let _ = answers.send(Err(status::for_caller(status))).await;
+                        let status = status::for_caller(&status).unwrap_or(status);
+                        let _ = answers.send(Err(status)).await;
                         return;
                     }
                 };
@@ -172,29 +184,34 @@ impl EntityExtractor for EntityExtractorService {
         let result = self.loaded().and_then(|loaded| {
             let request = request.into_inner();
             let extractor = &loaded.extractor;
-            let wanted = request.r#type.trim();
+            let wanted = request.entity_type.trim();
             if !wanted.is_empty() {
                 // Only for its error, which lists the valid types.
                 extractor
                     .type_filter(&[wanted])
-                    .map_err(CallError::Engine)?;
+                    .map_err(CallError::UnknownListedType)?;
             }
+            let page_size = paging::page_size(request.page_size)?;
             let matching: Vec<&alam_engine::Entity> = extractor
                 .gazetteer()
                 .entities()
                 .iter()
                 .filter(|e| wanted.is_empty() || e.entity_type() == wanted)
                 .collect();
-            let total = matching.len();
-            let start = paging::offset(&request.page_token, total)?;
-            let end = total.min(start + paging::page_size(request.page_size));
+            let listing = Listing {
+                entity_type: wanted,
+                version: extractor.gazetteer().version(),
+                total: matching.len(),
+            };
+            let start = listing.offset(&request.page_token)?;
+            let end = listing.total.min(start + page_size);
             Ok(ListEntitiesResponse {
                 entities: matching[start..end]
                     .iter()
                     .map(|e| convert::entity(e))
                     .collect(),
-                next_page_token: paging::next_token(end, total),
-                total_size: u32::try_from(total).unwrap_or(u32::MAX),
+                next_page_token: listing.next_token(end),
+                total_size: i32::try_from(listing.total).unwrap_or(i32::MAX),
             })
         });
         answer(result)

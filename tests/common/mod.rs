@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use alam::proto::ExtractRequest;
-use alam::proto::entity_extractor_client::EntityExtractorClient;
+use alam::proto::entity_extractor_service_client::EntityExtractorServiceClient;
 use alam::server::{LoadError, Ops, ServeConfig, ServeError};
 use alam_engine::{ExtractOptions, Extractor, Mention, OffsetEncoding};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -309,9 +309,9 @@ impl InProcessServer {
             .unwrap_or_else(|e| panic!("cannot connect to {} over TLS: {e}", self.addr))
     }
 
-    /// An EntityExtractor client on a new connection.
-    pub async fn client(&self) -> EntityExtractorClient<Channel> {
-        EntityExtractorClient::new(self.channel().await)
+    /// An EntityExtractorService client on a new connection.
+    pub async fn client(&self) -> EntityExtractorServiceClient<Channel> {
+        EntityExtractorServiceClient::new(self.channel().await)
     }
 
     /// Waits for the server to end on its own, and returns how it ended.
@@ -351,7 +351,7 @@ mod process {
     use std::sync::{Arc, Mutex};
     use std::thread::JoinHandle;
 
-    use alam::proto::entity_extractor_client::EntityExtractorClient;
+    use alam::proto::entity_extractor_service_client::EntityExtractorServiceClient;
     use tonic::transport::Channel;
 
     use super::{connect, eventually, reports_serving};
@@ -441,9 +441,9 @@ mod process {
             connect(self.addr).await
         }
 
-        /// An EntityExtractor client on a new connection.
-        pub async fn client(&self) -> EntityExtractorClient<Channel> {
-            EntityExtractorClient::new(self.channel().await)
+        /// An EntityExtractorService client on a new connection.
+        pub async fn client(&self) -> EntityExtractorServiceClient<Channel> {
+            EntityExtractorServiceClient::new(self.channel().await)
         }
 
         /// Sends a signal (`TERM`, `HUP`, …).
