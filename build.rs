@@ -16,12 +16,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 fn compile_proto(out_dir: &Path) -> Result<(), Box<dyn std::error::Error>> {
     let proto = "proto/alam/v1/extractor.proto";
     println!("cargo:rerun-if-changed=proto");
-    let descriptors = protox::compile([proto], ["proto"])?;
-    let descriptor_path = out_dir.join("alam_descriptor.bin");
+    let mut compiler = protox::Compiler::new(["proto"])?;
+    compiler
+        .include_imports(true)
+        .include_source_info(true)
+        .open_files([proto])?;
+    // Encoded by protox itself, which keeps the methods' options (google.api.http, read by the
+    // HTTP gateway); prost's descriptor types would drop them.
     fs::write(
-        &descriptor_path,
-        prost::Message::encode_to_vec(&descriptors),
+        out_dir.join("alam_descriptor.bin"),
+        compiler.encode_file_descriptor_set(),
     )?;
+    let descriptors = compiler.file_descriptor_set();
     write_methods(&descriptors, &out_dir.join("alam_methods.rs"))?;
     tonic_prost_build::configure()
         .build_client(true)

@@ -9,6 +9,7 @@ mod cli;
 mod coverage;
 mod fuzz_regressions;
 mod golden;
+mod http_api;
 mod limits;
 // The tests that run the real `alam serve` send it signals.
 #[cfg(unix)]

@@ -304,7 +304,7 @@ impl Metrics {
             out,
             "alam_connections_accepted_total",
             "counter",
-            "Connections accepted on the gRPC port (clients reconnect after --max-connection-age).",
+            "Connections accepted on the gRPC port (gRPC, gRPC-Web and HTTP/JSON callers).",
         );
         let accepted = self.connections_accepted.load(Ordering::Relaxed);
         let _ = writeln!(out, "alam_connections_accepted_total {accepted}");

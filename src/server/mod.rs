@@ -1,5 +1,6 @@
 //! The gRPC service (`alam serve`): `alam.v1.EntityExtractorService` on tonic, with gRPC health for
-//! Kubernetes probes, reflection (v1 and v1alpha) for grpcurl, and a graceful shutdown.
+//! Kubernetes probes, reflection (v1 and v1alpha) for grpcurl, and a graceful shutdown; on the
+//! same port, gRPC-Web for browsers and HTTP/JSON for everyone else.
 //!
 //! A thin layer on the engine (`alam-engine`). Per file:
 //!
@@ -11,6 +12,8 @@
 //!   `extraction.rs` (the limits of a request), `paging.rs` and `offload.rs` (CPU work off the
 //!   reactor).
 //! - `status.rs`: the one place where failures become gRPC statuses.
+//! - `gateway.rs`: HTTP/JSON routes from the proto's `google.api.http` options, transcoded to
+//!   gRPC calls through the same stack; `openapi.rs`: their OpenAPI document.
 //! - `slot.rs`: the extractor serving now, swapped whole by `reload.rs` (SIGHUP, `--watch`).
 //! - `metrics.rs` (Prometheus, on their own port), `logging.rs`, `health.rs`, `tls.rs`,
 //!   `shutdown.rs`.
@@ -21,11 +24,13 @@
 mod call;
 mod convert;
 mod extraction;
+mod gateway;
 mod health;
 mod incoming;
 mod logging;
 mod metrics;
 mod offload;
+mod openapi;
 mod paging;
 mod process;
 mod reload;

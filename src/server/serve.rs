@@ -12,11 +12,14 @@ use std::time::{Duration, SystemTime};
 use tokio::net::TcpListener;
 use tokio::sync::{oneshot, watch};
 use tokio::task::JoinHandle;
+use tonic::codec::CompressionEncoding;
 use tonic::transport::ServerTlsConfig;
+use tonic_web::GrpcWebLayer;
 use tower_layer::Layer;
 
 use super::call::CallLayer;
 use super::extraction::{Limits, TextBudget};
+use super::gateway::{GatewayLayer, Routes};
 use super::health;
 use super::incoming::{Incoming, Timeouts};
 use super::metrics::{self, Metrics};
@@ -148,6 +151,8 @@ pub enum ServeError {
     Load(LoadError),
     /// The reflection service could not read the descriptors (a build problem).
     Reflection(tonic_reflection::server::Error),
+    /// The HTTP routes could not be read from the contract (a build problem).
+    Routes(String),
     /// The TLS configuration was refused (an unreadable certificate or key).
     Tls(tonic::transport::Error),
     /// The transport failed.
@@ -163,6 +168,7 @@ impl fmt::Display for ServeError {
         match self {
             ServeError::Load(e) => write!(f, "cannot load the gazetteers: {e}"),
             ServeError::Reflection(e) => write!(f, "cannot build the reflection service: {e}"),
+            ServeError::Routes(e) => write!(f, "cannot read the HTTP routes: {e}"),
             ServeError::Tls(e) => write!(f, "TLS configuration: {}", error_chain(e)),
             ServeError::Transport(e) => write!(f, "transport: {e}"),
             ServeError::Task(e) => write!(f, "server task: {e}"),
@@ -260,7 +266,11 @@ where
         CallLayer::new(metrics.clone(), config.request_timeout, config.max_streams).layer(
             EntityExtractorServiceServer::new(service)
                 .max_decoding_message_size(config.max_message_bytes)
-                .max_encoding_message_size(usize::MAX),
+                .max_encoding_message_size(usize::MAX)
+                // A gzip message is bounded once decompressed too (RESOURCE_EXHAUSTED past
+                // max_message_bytes); answers are gzip only for callers that accept it.
+                .accept_compressed(CompressionEncoding::Gzip)
+                .send_compressed(CompressionEncoding::Gzip),
         );
 
     // grpcurl 1.8 speaks only v1alpha; newer clients prefer v1: serve both. Each builder adds
@@ -279,9 +289,12 @@ where
         .build_v1alpha()
         .map_err(ServeError::Reflection)?;
 
+    let routes = Arc::new(Routes::from_contract().map_err(ServeError::Routes)?);
     let mut builder = tonic::transport::Server::builder()
         .http2_keepalive_interval(config.keepalive_interval)
-        .http2_keepalive_timeout(Some(KEEPALIVE_TIMEOUT));
+        .http2_keepalive_timeout(Some(KEEPALIVE_TIMEOUT))
+        // HTTP/1.1 for gRPC-Web and HTTP/JSON callers; gRPC itself stays HTTP/2.
+        .accept_http1(true);
     if let Some(tls) = ops.tls {
         builder = builder.tls_config(tls).map_err(ServeError::Tls)?;
     }
@@ -292,6 +305,8 @@ where
             .load_shed(true);
     }
     let router = builder
+        .layer(GatewayLayer::new(routes, config.max_message_bytes))
+        .layer(GrpcWebLayer::new())
         .add_service(health_service)
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha)
