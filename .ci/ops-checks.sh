@@ -62,6 +62,33 @@ for member in $(python3 -c 'import tomllib; print(" ".join(m for m in tomllib.lo
   grep -q "^COPY $member " Dockerfile || { echo "Dockerfile does not copy the workspace member $member"; exit 1; }
 done
 echo "Dockerfile: copies every workspace member"
+# Base images named in full (Podman and Buildah refuse short names): a registry host first.
+python3 - <<'PY'
+import re, sys
+stages, bad = set(), []
+for line in open("Dockerfile", encoding="utf-8"):
+    match = re.match(r"FROM\s+(?:--platform=\S+\s+)?(\S+)(?:\s+AS\s+(\S+))?", line, re.I)
+    if match:
+        image, stage = match[1], match[2]
+        host = image.split("/", 1)[0]
+        if image not in stages and not ("/" in image and ("." in host or ":" in host or host == "localhost")):
+            bad.append(image)
+        if stage:
+            stages.add(stage)
+if bad:
+    sys.exit(f"Dockerfile: base images not named in full: {', '.join(bad)}")
+print("Dockerfile: base images named in full")
+PY
+# One version everywhere: the workspace's, in the image's label and the manifests' image tags.
+version=$(python3 -c 'import tomllib; print(tomllib.load(open("Cargo.toml", "rb"))["workspace"]["package"]["version"])')
+grep -q "org.opencontainers.image.version=\"$version\"" Dockerfile \
+    || { echo "Dockerfile: the org.opencontainers.image.version label is not $version"; exit 1; }
+grep -q "image: alam:$version\$" deploy/kubernetes/base/deployment.yaml \
+    || { echo "base/deployment.yaml: the image tag is not $version"; exit 1; }
+if grep -rn 'newTag:' deploy/kubernetes | grep -v "newTag: \"$version\"\$"; then
+    echo "a kustomization's newTag is not \"$version\""; exit 1
+fi
+echo "Dockerfile and manifests: version $version"
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
