@@ -25,6 +25,8 @@ mod server;
 #[cfg(unix)]
 mod server_shutdown;
 mod shared_aliases;
+#[cfg(unix)]
+mod telemetry;
 mod tls;
 
 /// The checks of the fuzz targets, shared with them: `fuzz_regressions` replays the inputs

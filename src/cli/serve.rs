@@ -12,7 +12,7 @@ use clap::builder::TypedValueParser as _;
 
 use alam::server::{
     LoadError, LogFormat, Ops, ReloadConfig, ServeConfig, TlsFiles,
-    default_max_inflight_text_bytes, default_max_message_bytes, init_logging, serve_with_ops,
+    default_max_inflight_text_bytes, default_max_message_bytes, init_telemetry, serve_with_ops,
     shutdown_signal,
 };
 use alam_engine::{Extractor, GazetteerSource};
@@ -120,6 +120,11 @@ pub struct ServeArgs {
         requires = "tls_cert"
     )]
     tls_client_ca: Option<PathBuf>,
+    /// Export OpenTelemetry traces over OTLP/gRPC to this collector (such as
+    /// http://otel-collector:4317); by default, to OTEL_EXPORTER_OTLP_TRACES_ENDPOINT or
+    /// OTEL_EXPORTER_OTLP_ENDPOINT when set, else nowhere. OTEL_SERVICE_NAME names the service.
+    #[arg(long, value_name = "URL")]
+    otlp_endpoint: Option<String>,
 }
 
 /// Where to serve metrics, or nowhere.
@@ -250,7 +255,6 @@ pub fn run(args: ServeArgs) -> ExitCode {
         }
     };
     let log_format = args.log_format;
-    init_logging(log_format);
     let say = Say(log_format);
     // Matching is CPU-bound: as many blocking threads as cores is all that helps.
     let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
@@ -261,11 +265,23 @@ pub fn run(args: ServeArgs) -> ExitCode {
     {
         Ok(runtime) => runtime,
         Err(e) => {
-            say.error(format_args!("cannot start the async runtime: {e}"));
+            eprintln!("alam: cannot start the async runtime: {e}");
             return ExitCode::from(1);
         }
     };
-    runtime.block_on(async move {
+    // Inside the runtime: the OTLP exporter's channel lives there.
+    let telemetry =
+        match runtime.block_on(async { init_telemetry(log_format, args.otlp_endpoint.clone()) }) {
+            Ok(telemetry) => telemetry,
+            Err(e) => {
+                eprintln!("alam: {e}");
+                return ExitCode::from(2);
+            }
+        };
+    if let Some(endpoint) = telemetry.exporting_to() {
+        tracing::info!(endpoint, "exporting traces over OTLP");
+    }
+    let exit = runtime.block_on(async move {
         // TLS first: a broken certificate must stop the server before it says it serves.
         let tls = match args.tls_files().map(|files| files.load()).transpose() {
             Ok(tls) => {
@@ -342,7 +358,10 @@ pub fn run(args: ServeArgs) -> ExitCode {
                 ExitCode::from(1)
             }
         }
-    })
+    });
+    // The spans of the last calls are still buffered: export them before exiting.
+    telemetry.shutdown();
+    exit
 }
 
 /// Parses the watch interval: a duration above zero.

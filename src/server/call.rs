@@ -27,10 +27,16 @@ use tonic::transport::server::{TcpConnectInfo, TlsConnectInfo};
 use tonic::{Code, Status};
 use tower_layer::Layer;
 use tower_service::Service;
+use tracing::Instrument;
+use tracing_opentelemetry::OpenTelemetrySpanExt;
 
-use super::logging::{CallLine, MAX_USER_AGENT_LEN, REQUEST_ID_HEADER, log_call, request_id};
+use super::logging::{
+    CallLine, MAX_USER_AGENT_LEN, REQUEST_ID_HEADER, SPAN_TARGET, log_call, request_id,
+};
 use super::metrics::{Method, Metrics};
 use super::status::{self, CallError};
+use super::telemetry;
+use crate::proto::entity_extractor_service_server::SERVICE_NAME;
 
 /// What a handler adds to its call's log line and metrics.
 #[derive(Debug, Default)]
@@ -241,7 +247,8 @@ where
             // tonic reads a unary call's first message and drops any more without a word.
             request = request.map(|body| Body::new(OneMessage::new(body)));
         }
-        let answer = self.inner.call(request);
+        // The handler's work, and whatever it logs, belongs to the call's span.
+        let answer = self.inner.call(request).instrument(call.span.clone());
         Box::pin(async move {
             let mut response = match deadline {
                 Some(deadline) => match tokio::time::timeout(deadline.duration(), answer).await {
@@ -366,6 +373,8 @@ struct Call {
     finished: bool,
     /// A stream's place among the open ones, given back when the call ends.
     stream_place: Option<OwnedSemaphorePermit>,
+    /// The call's OpenTelemetry server span, a child of the caller's when it sent one.
+    span: tracing::Span,
 }
 
 impl Call {
@@ -390,16 +399,34 @@ impl Call {
             .get(http::header::USER_AGENT)
             .and_then(|v| v.to_str().ok())
             .map(|agent| agent.chars().take(MAX_USER_AGENT_LEN).collect());
+        let request_id = request_id(request.headers());
+        let span = tracing::info_span!(
+            target: SPAN_TARGET,
+            "rpc",
+            otel.name = format!("{SERVICE_NAME}/{}", method.name()),
+            otel.kind = "server",
+            otel.status_code = tracing::field::Empty,
+            rpc.system = "grpc",
+            rpc.service = SERVICE_NAME,
+            rpc.method = method.name(),
+            rpc.grpc.status_code = tracing::field::Empty,
+            network.peer.address = peer.map(|p| tracing::field::display(p.ip())),
+            network.peer.port = peer.map(|p| p.port()),
+            request_id = request_id.as_str(),
+        );
+        // Without a tracing layer (a library user's own subscriber) there is no parent to set.
+        let _ = span.set_parent(telemetry::callers_context(request.headers()));
         Call {
             metrics: metrics.clone(),
             method,
-            request_id: request_id(request.headers()),
+            request_id,
             started: Instant::now(),
             record,
             peer,
             user_agent,
             finished: false,
             stream_place: None,
+            span,
         }
     }
 
@@ -425,6 +452,12 @@ impl Call {
         let mentions = self.record.mentions.load(Ordering::Relaxed);
         self.metrics
             .call_handled(self.method, code, elapsed, text_bytes, mentions);
+        self.span.record("rpc.grpc.status_code", code as i64);
+        if server_fault(code) {
+            self.span.record("otel.status_code", "ERROR");
+        }
+        let _in_span = self.span.enter();
+        let ids = telemetry::ids(&self.span);
         let error = (code != Code::Ok).then_some(message);
         log_call(CallLine {
             request_id: &self.request_id,
@@ -436,6 +469,7 @@ impl Call {
             text_bytes,
             mentions,
             error,
+            trace: ids.as_ref().map(|(t, s)| (t.as_str(), s.as_str())),
         });
     }
 }
@@ -491,6 +525,20 @@ impl LoggedBody {
             call.finish(status);
         }
     }
+}
+
+/// Whether a code is the server's fault, which marks a server span as an error (OpenTelemetry's
+/// semantic conventions for gRPC; a caller's mistake leaves the server span unset).
+fn server_fault(code: Code) -> bool {
+    matches!(
+        code,
+        Code::Unknown
+            | Code::DeadlineExceeded
+            | Code::Unimplemented
+            | Code::Internal
+            | Code::Unavailable
+            | Code::DataLoss
+    )
 }
 
 /// The status trailers carry; trailers without one are a broken answer.

@@ -416,7 +416,13 @@ where
         HeaderValue::from_static("application/grpc"),
     );
     headers.insert(header::TE, HeaderValue::from_static("trailers"));
-    for name in [REQUEST_ID_HEADER, header::USER_AGENT.as_str()] {
+    // The caller's trace context goes with the call, whose span continues its trace.
+    for name in [
+        REQUEST_ID_HEADER,
+        header::USER_AGENT.as_str(),
+        "traceparent",
+        "tracestate",
+    ] {
         if let Some(value) = parts.headers.get(name) {
             headers.insert(name, value.clone());
         }

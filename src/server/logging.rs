@@ -1,7 +1,8 @@
 //! Logs: tracing to standard error, as text or JSON lines, the level from `RUST_LOG` (`info` by
-//! default); and the line of one call of the EntityExtractorService (target `alam::call`),
-//! with its request id, method, status code, latency, text bytes and mention count, written by
-//! the call layer (`call.rs`) next to the call's metrics.
+//! default; installed with the OpenTelemetry layer by `telemetry.rs`); and the line of one call
+//! of the EntityExtractorService (target `alam::call`), with its request id, method, status
+//! code, latency, text bytes, mention count, and trace and span ids, written by the call layer
+//! (`call.rs`) next to the call's metrics.
 
 use std::hash::{BuildHasher, RandomState};
 use std::io::IsTerminal;
@@ -12,7 +13,10 @@ use std::time::Duration;
 
 use http::HeaderMap;
 use tonic::Code;
-use tracing_subscriber::EnvFilter;
+use tracing::Subscriber;
+use tracing_subscriber::Layer;
+use tracing_subscriber::filter::filter_fn;
+use tracing_subscriber::registry::LookupSpan;
 
 /// How log lines look.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -38,17 +42,29 @@ impl LogFormat {
     }
 }
 
-/// Installs the global subscriber; a second call (tests) leaves the first in place.
-pub fn init(format: LogFormat) {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
+/// The target of the calls' OpenTelemetry spans (`telemetry.rs`): kept out of the log lines,
+/// whose fields already say what the span's attributes say.
+pub(crate) const SPAN_TARGET: &str = "alam::rpc";
+
+/// The layer writing log lines to standard error, as `format` says.
+pub(crate) fn fmt_layer<S>(format: LogFormat) -> Box<dyn Layer<S> + Send + Sync>
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+{
+    let layer = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal());
-    let _ = match format {
-        LogFormat::Text => builder.try_init(),
-        LogFormat::Json => builder.json().flatten_event(true).try_init(),
-    };
+    let without_call_spans = filter_fn(|metadata| metadata.target() != SPAN_TARGET);
+    match format {
+        LogFormat::Text => layer.with_filter(without_call_spans).boxed(),
+        LogFormat::Json => layer
+            .json()
+            .flatten_event(true)
+            .with_current_span(false)
+            .with_span_list(false)
+            .with_filter(without_call_spans)
+            .boxed(),
+    }
 }
 
 /// The metadata key of a request id: taken from the caller when present, so that one id
@@ -94,6 +110,8 @@ pub(crate) struct CallLine<'a> {
     pub(crate) mentions: usize,
     /// The status message of a call that did not succeed.
     pub(crate) error: Option<&'a str>,
+    /// The call's trace and span ids (OpenTelemetry, hex), when it is traced.
+    pub(crate) trace: Option<(&'a str, &'a str)>,
 }
 
 /// The longest user agent logged.
@@ -112,7 +130,9 @@ pub(crate) fn log_call(line: CallLine<'_>) {
         text_bytes,
         mentions,
         error,
+        trace,
     } = line;
+    let (trace_id, span_id) = (trace.map(|t| t.0), trace.map(|t| t.1));
     // To the microsecond: more digits are noise (and floating-point tails in JSON).
     let latency_ms = elapsed.as_micros() as f64 / 1000.0;
     let status = code_name(code);
@@ -120,15 +140,15 @@ pub(crate) fn log_call(line: CallLine<'_>) {
     match (code, error) {
         (Code::Ok, _) => tracing::info!(
             target: "alam::call", request_id, method, status, latency_ms, text_bytes, mentions,
-            peer, user_agent, "call"
+            peer, user_agent, trace_id, span_id, "call"
         ),
         (Code::Internal, error) => tracing::error!(
             target: "alam::call", request_id, method, status, latency_ms, text_bytes, mentions,
-            peer, user_agent, error, "call"
+            peer, user_agent, error, trace_id, span_id, "call"
         ),
         (_, error) => tracing::info!(
             target: "alam::call", request_id, method, status, latency_ms, text_bytes, mentions,
-            peer, user_agent, error, "call"
+            peer, user_agent, error, trace_id, span_id, "call"
         ),
     }
 }

@@ -15,8 +15,8 @@
 //! - `gateway.rs`: HTTP/JSON routes from the proto's `google.api.http` options, transcoded to
 //!   gRPC calls through the same stack; `openapi.rs`: their OpenAPI document.
 //! - `slot.rs`: the extractor serving now, swapped whole by `reload.rs` (SIGHUP, `--watch`).
-//! - `metrics.rs` (Prometheus, on their own port), `logging.rs`, `health.rs`, `tls.rs`,
-//!   `shutdown.rs`.
+//! - `metrics.rs` (Prometheus, on their own port), `logging.rs`, `telemetry.rs` (OpenTelemetry
+//!   spans and their export), `health.rs`, `tls.rs`, `shutdown.rs`.
 //!
 //! Concurrency: `--concurrency-limit` applies per connection (tonic's limit with load
 //! shedding), so a caller over it gets RESOURCE_EXHAUSTED at once rather than a queue.
@@ -39,13 +39,15 @@ mod service;
 mod shutdown;
 mod slot;
 mod status;
+mod telemetry;
 mod tls;
 
-pub use logging::{LogFormat, init as init_logging};
+pub use logging::LogFormat;
 pub use reload::ReloadConfig;
 pub use serve::{
     LoadError, Ops, ServeConfig, ServeError, default_max_inflight_text_bytes,
     default_max_message_bytes, serve_with_listener, serve_with_ops,
 };
 pub use shutdown::signal as shutdown_signal;
+pub use telemetry::{Telemetry, init as init_telemetry};
 pub use tls::{TlsFiles, error_chain};

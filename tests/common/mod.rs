@@ -468,9 +468,15 @@ mod process {
     impl ServerProcess {
         /// Runs `alam serve --addr 127.0.0.1:0 ARGS…` and returns once it is SERVING.
         pub async fn start(args: &[&str]) -> ServerProcess {
+            ServerProcess::start_with_env(args, &[]).await
+        }
+
+        /// [`ServerProcess::start`] with these environment variables set.
+        pub async fn start_with_env(args: &[&str], env: &[(&str, &str)]) -> ServerProcess {
             let mut child = Command::new(env!("CARGO_BIN_EXE_alam"))
                 .args(["serve", "--addr", "127.0.0.1:0"])
                 .args(args)
+                .envs(env.iter().copied())
                 // The tests read lines logged at `info`, whatever the caller's environment says.
                 .env("RUST_LOG", "info")
                 .stdin(Stdio::null())
