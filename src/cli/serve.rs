@@ -85,6 +85,11 @@ pub struct ServeArgs {
     /// How often to ping a connection that carries nothing, to find dead peers; 0 for never.
     #[arg(long, value_name = "DURATION", env = "ALAM_KEEPALIVE_INTERVAL", default_value_t = Span::or_zero(defaults().keepalive_interval))]
     keepalive_interval: Span,
+    /// How long a connection may live before the client is asked to reconnect (HTTP/2 GOAWAY;
+    /// the calls in flight finish first), so that clients spread over replicas added since; 0
+    /// for no limit.
+    #[arg(long, value_name = "DURATION", env = "ALAM_MAX_CONNECTION_AGE", default_value_t = Span::or_zero(defaults().max_connection_age))]
+    max_connection_age: Span,
     /// How log lines look (the level comes from RUST_LOG, info by default).
     #[arg(
         long,
@@ -201,6 +206,7 @@ impl ServeArgs {
             first_bytes_timeout: self.first_bytes_timeout.0,
             idle_timeout: self.idle_timeout.nonzero(),
             keepalive_interval: self.keepalive_interval.nonzero(),
+            max_connection_age: self.max_connection_age.nonzero(),
         })
     }
 
@@ -419,6 +425,7 @@ mod tests {
         assert_eq!(flags.first_bytes_timeout, defaults.first_bytes_timeout);
         assert_eq!(flags.idle_timeout, defaults.idle_timeout);
         assert_eq!(flags.keepalive_interval, defaults.keepalive_interval);
+        assert_eq!(flags.max_connection_age, defaults.max_connection_age);
     }
 
     #[test]
