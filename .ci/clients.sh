@@ -5,7 +5,8 @@
 #   (.ci/python_client.py);
 # - every `$ curl` example of the README runs, and its answer has the shape the README shows;
 # - the README's Python client runs;
-# - /openapi.json passes openapi-spec-validator.
+# - /openapi.json passes openapi-spec-validator;
+# - with --max-connection-age 2s, a grpcio client calling for 10 s reconnects and loses no call.
 #
 # Usage (from the repository root): .ci/clients.sh PATH/TO/alam
 set -euo pipefail
@@ -28,8 +29,11 @@ python=$venv/bin/python
 
 work=$(mktemp -d)
 server=
+aged=
 cleanup() {
-  [ -n "$server" ] && kill "$server" 2>/dev/null && wait "$server" 2>/dev/null
+  for pid in $server $aged; do
+    kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+  done
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -96,6 +100,21 @@ open(sys.argv[2], "w", encoding="utf-8").write(code)
 print(f"  {len(code.splitlines())} lines")
 PY
 PYTHONPATH="$work/stubs" "$python" "$work/readme_client.py"
+
+echo "== --max-connection-age 2s: a grpcio client calling for 10 s reconnects, no call fails"
+"$bin" serve --addr 127.0.0.1:0 --metrics-addr 127.0.0.1:0 --drain-delay 0s \
+  --max-connection-age 2s 2>"$work/aged.log" &
+aged=$!
+aged_addr=""; aged_metrics=""
+for _ in $(seq 1 300); do
+  aged_addr=$(sed -n 's/^alam: serving on //p' "$work/aged.log")
+  aged_metrics=$(sed -n 's/^alam: metrics on //p' "$work/aged.log")
+  [ -n "$aged_addr" ] && [ -n "$aged_metrics" ] && "$bin" probe --addr "$aged_addr" >/dev/null 2>&1 && break
+  sleep 0.1
+done
+PYTHONPATH="$work/stubs" "$python" .ci/reconnect_client.py "$aged_addr" "$aged_metrics"
+kill "$aged" && { wait "$aged" || true; }
+aged=
 
 echo "== /openapi.json (openapi-spec-validator)"
 curl -sf "http://$addr/openapi.json" >"$work/openapi.json"
