@@ -299,3 +299,64 @@ async fn grpc_web_callers_get_the_grpc_answer() {
     assert!(trailers.contains("grpc-status:0"), "{trailers}");
     server.stop().await;
 }
+
+#[tokio::test]
+async fn browsers_of_the_allowed_origins_may_call() {
+    let server = InProcessServer::start(ServeConfig {
+        cors_allowed_origins: vec!["https://app.example".to_string()],
+        ..test_config()
+    })
+    .await;
+    for path in ["/v1/extract", "/alam.v1.EntityExtractorService/Extract"] {
+        let preflight = http_request(
+            server.addr,
+            "OPTIONS",
+            path,
+            &[
+                ("Origin", "https://app.example"),
+                ("Access-Control-Request-Method", "POST"),
+                ("Access-Control-Request-Headers", "content-type,x-grpc-web"),
+            ],
+            b"",
+        )
+        .await;
+        assert_eq!(preflight.status, 200, "{path}: {preflight:?}");
+        assert_eq!(
+            preflight.header("access-control-allow-origin"),
+            Some("https://app.example"),
+            "{path}"
+        );
+    }
+    let body = serde_json::to_vec(&json!({"text": SENTENCE})).unwrap();
+    let allowed = http_request(
+        server.addr,
+        "POST",
+        "/v1/extract",
+        &[("Origin", "https://app.example")],
+        &body,
+    )
+    .await;
+    assert_eq!(allowed.status, 200);
+    assert_eq!(
+        allowed.header("access-control-allow-origin"),
+        Some("https://app.example")
+    );
+    let exposed = allowed
+        .header("access-control-expose-headers")
+        .unwrap_or_default();
+    assert!(
+        exposed.contains("grpc-status") && exposed.contains("x-request-id"),
+        "{exposed}"
+    );
+
+    let stranger = http_request(
+        server.addr,
+        "POST",
+        "/v1/extract",
+        &[("Origin", "https://elsewhere.example")],
+        &body,
+    )
+    .await;
+    assert_eq!(stranger.header("access-control-allow-origin"), None);
+    server.stop().await;
+}

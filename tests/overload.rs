@@ -164,7 +164,10 @@ async fn a_message_over_the_limit_is_refused_from_its_length_prefix() {
         .map(|i| i.reason.clone());
     assert_eq!(reason.as_deref(), Some("MESSAGE_TOO_LARGE"));
     // Like any call: a request id to quote (and a log line and metrics, written with it).
-    assert!(status.metadata().get("x-request-id").is_some(), "{status:?}");
+    assert!(
+        status.metadata().get("x-request-id").is_some(),
+        "{status:?}"
+    );
     drop(hold);
 
     let mut client = EntityExtractorServiceClient::new(channel.clone());

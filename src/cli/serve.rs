@@ -130,6 +130,15 @@ pub struct ServeArgs {
     /// OTEL_EXPORTER_OTLP_ENDPOINT when set, else nowhere. OTEL_SERVICE_NAME names the service.
     #[arg(long, value_name = "URL")]
     otlp_endpoint: Option<String>,
+    /// A web origin whose pages may call the service from a browser (gRPC-Web, HTTP/JSON), such
+    /// as https://app.example, or * for any; repeat for several. None by default.
+    #[arg(
+        long = "cors-allow-origin",
+        value_name = "ORIGIN",
+        env = "ALAM_CORS_ALLOW_ORIGIN",
+        value_delimiter = ','
+    )]
+    cors_allow_origins: Vec<String>,
 }
 
 /// Where to serve metrics, or nowhere.
@@ -165,6 +174,16 @@ impl ServeArgs {
                  the limit could not arrive in a message; raise it, or leave it unset \
                  (max-text-bytes + 64KiB)",
                 self.max_text_bytes
+            ));
+        }
+        if let Some(bad) = self
+            .cors_allow_origins
+            .iter()
+            .find(|origin| origin.is_empty() || http::HeaderValue::from_str(origin).is_err())
+        {
+            return Err(format!(
+                "--cors-allow-origin {bad:?} is not an origin: give one such as \
+                 https://app.example, or * for any"
             ));
         }
         if self.first_bytes_timeout.0.is_zero() {
@@ -207,6 +226,7 @@ impl ServeArgs {
             idle_timeout: self.idle_timeout.nonzero(),
             keepalive_interval: self.keepalive_interval.nonzero(),
             max_connection_age: self.max_connection_age.nonzero(),
+            cors_allowed_origins: self.cors_allow_origins.clone(),
         })
     }
 

@@ -15,6 +15,7 @@ use tokio::task::JoinHandle;
 use tonic::codec::CompressionEncoding;
 use tonic::transport::ServerTlsConfig;
 use tonic_web::GrpcWebLayer;
+use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_layer::Layer;
 
 use super::call::CallLayer;
@@ -78,6 +79,9 @@ pub struct ServeConfig {
     /// GOAWAY; the calls in flight finish first), so that clients spread over replicas added
     /// since they connected; `None` for no limit.
     pub max_connection_age: Option<Duration>,
+    /// The web origins (`https://app.example`, or `*` for any) whose pages may call the service
+    /// from a browser, over gRPC-Web or HTTP/JSON (CORS); none by default.
+    pub cors_allowed_origins: Vec<String>,
 }
 
 impl Default for ServeConfig {
@@ -97,6 +101,7 @@ impl Default for ServeConfig {
             idle_timeout: Some(Duration::from_secs(300)),
             keepalive_interval: Some(Duration::from_secs(60)),
             max_connection_age: None,
+            cors_allowed_origins: Vec::new(),
         }
     }
 }
@@ -158,6 +163,8 @@ pub enum ServeError {
     Reflection(tonic_reflection::server::Error),
     /// The HTTP routes could not be read from the contract (a build problem).
     Routes(String),
+    /// An allowed CORS origin that is not one.
+    Cors(String),
     /// The TLS configuration was refused (an unreadable certificate or key).
     Tls(tonic::transport::Error),
     /// The transport failed.
@@ -174,6 +181,7 @@ impl fmt::Display for ServeError {
             ServeError::Load(e) => write!(f, "cannot load the gazetteers: {e}"),
             ServeError::Reflection(e) => write!(f, "cannot build the reflection service: {e}"),
             ServeError::Routes(e) => write!(f, "cannot read the HTTP routes: {e}"),
+            ServeError::Cors(e) => write!(f, "CORS: {e}"),
             ServeError::Tls(e) => write!(f, "TLS configuration: {}", error_chain(e)),
             ServeError::Transport(e) => write!(f, "transport: {e}"),
             ServeError::Task(e) => write!(f, "server task: {e}"),
@@ -318,6 +326,8 @@ where
             .load_shed(true);
     }
     let router = builder
+        // Outermost, so that a browser's preflight is answered before any route sees it.
+        .layer(cors(&config.cors_allowed_origins).map_err(ServeError::Cors)?)
         .layer(GatewayLayer::new(routes, config.max_message_bytes))
         .layer(GrpcWebLayer::new())
         .add_service(health_service)
@@ -406,6 +416,44 @@ where
             Err(ServeError::ShutdownTimeout(config.shutdown_timeout))
         }
     }
+}
+
+/// What browsers' pages from `origins` may do: call with gRPC-Web's and JSON's headers and the
+/// trace context, and read the gRPC status, its details and the request id.
+fn cors(origins: &[String]) -> Result<CorsLayer, String> {
+    let allowed = if origins.iter().any(|o| o == "*") {
+        AllowOrigin::any()
+    } else {
+        let values = origins
+            .iter()
+            .map(|origin| {
+                http::HeaderValue::from_str(origin).map_err(|_| {
+                    format!("{origin:?} is not an origin (such as https://app.example)")
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        AllowOrigin::list(values)
+    };
+    let header = http::HeaderName::from_static;
+    Ok(CorsLayer::new()
+        .allow_origin(allowed)
+        .allow_methods([http::Method::GET, http::Method::POST])
+        .allow_headers([
+            http::header::CONTENT_TYPE,
+            header("x-grpc-web"),
+            header("x-user-agent"),
+            header("grpc-timeout"),
+            header("x-request-id"),
+            header("traceparent"),
+            header("tracestate"),
+        ])
+        .expose_headers([
+            header("grpc-status"),
+            header("grpc-message"),
+            header("grpc-status-details-bin"),
+            header("x-request-id"),
+        ])
+        .max_age(Duration::from_secs(3600)))
 }
 
 fn ended_early(
