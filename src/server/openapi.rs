@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use prost_reflect::{FieldDescriptor, Kind, MessageDescriptor, ServiceDescriptor};
+use prost_reflect::{FieldDescriptor, FileDescriptor, Kind, MessageDescriptor, ServiceDescriptor};
 use serde_json::{Value, json};
 
 use super::gateway::Route;
@@ -26,6 +26,9 @@ pub(crate) fn document(service: &ServiceDescriptor, routes: &[Route]) -> Value {
             .collect();
         let mut operation = serde_json::Map::new();
         operation.insert("operationId".into(), json!(method.name()));
+        if let Some(text) = comment(&method.parent_file(), method.path()) {
+            operation.insert("description".into(), json!(text));
+        }
         operation.insert("tags".into(), json!([service.name()]));
         if route.body {
             operation.insert(
@@ -72,14 +75,20 @@ pub(crate) fn document(service: &ServiceDescriptor, routes: &[Route]) -> Value {
         );
     }
     schemas.insert("Error".to_string(), error_schema());
+    let mut description = String::from(
+        "The gRPC methods of alam.v1 as their google.api.http options map them, with the \
+         proto3 JSON mapping for bodies. gRPC callers reach the same handlers on the same port.",
+    );
+    if let Some(text) = comment(&service.parent_file(), service.path()) {
+        description.push_str("\n\n");
+        description.push_str(&text);
+    }
     json!({
         "openapi": "3.0.3",
         "info": {
             "title": format!("{} over HTTP/JSON", service.full_name()),
             "version": env!("CARGO_PKG_VERSION"),
-            "description": "The gRPC methods of alam.v1 as their google.api.http options map \
-                them, with the proto3 JSON mapping for bodies. gRPC callers reach the same \
-                handlers on the same port.",
+            "description": description,
             "license": {"name": "MIT OR Apache-2.0"}
         },
         "paths": paths,
@@ -115,9 +124,17 @@ fn message_schema(message: &MessageDescriptor, schemas: &mut BTreeMap<String, Va
     }
     let mut properties = serde_json::Map::new();
     for field in message.fields() {
-        properties.insert(field.json_name().to_string(), field_schema(&field, schemas));
+        let mut schema = field_schema(&field, schemas);
+        if let Some(text) = comment(&field.parent_file(), field.path()) {
+            schema = described(schema, text);
+        }
+        properties.insert(field.json_name().to_string(), schema);
     }
-    json!({"type": "object", "properties": properties})
+    let schema = json!({"type": "object", "properties": properties});
+    match comment(&message.parent_file(), message.path()) {
+        Some(text) => described(schema, text),
+        None => schema,
+    }
 }
 
 fn field_schema(field: &FieldDescriptor, schemas: &mut BTreeMap<String, Value>) -> Value {
@@ -151,6 +168,25 @@ fn field_schema(field: &FieldDescriptor, schemas: &mut BTreeMap<String, Value>) 
         json!({"type": "array", "items": single})
     } else {
         single
+    }
+}
+
+/// The comment the proto writes before the element at `path` of `file`, if any.
+fn comment(file: &FileDescriptor, path: &[i32]) -> Option<String> {
+    let info = file.file_descriptor_proto().source_code_info.as_ref()?;
+    let location = info.location.iter().find(|l| l.path == path)?;
+    let text = location.leading_comments.as_deref()?.trim();
+    (!text.is_empty()).then(|| text.lines().map(str::trim).collect::<Vec<_>>().join("\n"))
+}
+
+/// `schema` with a description; a `$ref` cannot carry siblings in OpenAPI 3.0, so it is wrapped.
+fn described(schema: Value, text: String) -> Value {
+    match schema {
+        Value::Object(mut object) if !object.contains_key("$ref") => {
+            object.insert("description".into(), json!(text));
+            Value::Object(object)
+        }
+        reference => json!({"allOf": [reference], "description": text}),
     }
 }
 
@@ -201,9 +237,17 @@ mod tests {
         assert_eq!(mention["form"]["enum"][1], "FORM_NAME");
         let info = &schemas["alam.v1.GetInfoResponse"]["properties"];
         assert_eq!(
-            info["loadTime"]["$ref"],
+            info["loadTime"]["allOf"][0]["$ref"],
             "#/components/schemas/google.protobuf.Timestamp"
         );
+        assert_eq!(
+            info["loadTime"]["description"],
+            "When the gazetteers serving now were loaded."
+        );
+        let extract = &paths["/v1/extract"]["post"];
+        assert_eq!(extract["description"], "Finds every mention in one text.");
+        let request = &schemas["alam.v1.ExtractRequest"]["description"];
+        assert_eq!(request, "A text to search.");
         assert!(schemas.values().all(|s| !s.is_null()));
     }
 }
