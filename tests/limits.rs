@@ -68,6 +68,32 @@ async fn a_connection_that_never_speaks_is_closed_and_does_not_hold_the_shutdown
 }
 
 #[tokio::test]
+async fn a_header_block_left_open_closes_its_connection() {
+    let server = InProcessServer::start(ServeConfig {
+        first_bytes_timeout: Duration::from_millis(300),
+        // Only the header-block limit can close the connection here.
+        idle_timeout: None,
+        request_timeout: None,
+        ..test_config()
+    })
+    .await;
+    let mut client = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    let mut bytes = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".to_vec();
+    bytes.extend_from_slice(&[0, 0, 0, 0x4, 0, 0, 0, 0, 0]); // SETTINGS, empty
+    // HEADERS on stream 1 without END_HEADERS: a block the client never ends.
+    bytes.extend_from_slice(&[0, 0, 2, 0x1, 0, 0, 0, 0, 1, 0x83, 0x86]);
+    tokio::io::AsyncWriteExt::write_all(&mut client, &bytes)
+        .await
+        .unwrap();
+    let mut sink = Vec::new();
+    tokio::time::timeout(PATIENCE, client.read_to_end(&mut sink))
+        .await
+        .expect("the server closes a connection whose header block never ends")
+        .ok();
+    server.stop().await;
+}
+
+#[tokio::test]
 async fn an_answer_over_the_message_limit_is_sent_whole() {
     let max_text_bytes = 64 * 1024;
     let server = InProcessServer::start(ServeConfig {

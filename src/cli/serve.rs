@@ -75,7 +75,8 @@ pub struct ServeArgs {
     /// After the drain delay, how long calls in flight may take to finish.
     #[arg(long, value_name = "DURATION", env = "ALAM_SHUTDOWN_TIMEOUT", default_value_t = Span(defaults().shutdown_timeout))]
     shutdown_timeout: Span,
-    /// How long a new connection may take to send its first bytes before it is closed.
+    /// How long a new connection may take to send its first bytes (and an HTTP/2 header block to
+    /// be whole).before it is closed.
     #[arg(long, value_name = "DURATION", env = "ALAM_FIRST_BYTES_TIMEOUT", default_value_t = Span(defaults().first_bytes_timeout))]
     first_bytes_timeout: Span,
     /// How long a connection may stay idle (no byte either way) before it is closed; above

@@ -8,6 +8,11 @@
 //!   descriptor forever.
 //! - Once shutdown begins, a connection that never sent a byte is closed at once: there is no
 //!   call on it to wait for.
+//! - An HTTP/2 header block (a HEADERS frame and its CONTINUATIONs) must be complete within
+//!   [`Timeouts::header_block`]: a client that opens one and never ends it would otherwise hold
+//!   the connection until the idle limit, one byte a while at a time. (HTTP/1.1 headers have
+//!   hyper's own read timeout. Under TLS the bytes seen here are encrypted, so the watch applies
+//!   to plaintext HTTP/2.)
 //!
 //! Accepted sockets get TCP_NODELAY: an answer is written in pieces, and without it Nagle's
 //! algorithm holds each one until the client's delayed ACK.
@@ -38,6 +43,8 @@ pub struct Timeouts {
     pub first_bytes: Duration,
     /// With no byte read or written, once the connection has spoken; `None` for no limit.
     pub idle: Option<Duration>,
+    /// From the first byte of an HTTP/2 header block to its end.
+    pub header_block: Duration,
 }
 
 /// The accepted connections of a listener, as tonic takes them.
@@ -127,6 +134,10 @@ pub(crate) struct Connection {
     deadline: Option<Pin<Box<Sleep>>>,
     /// Resolves when the server begins to stop.
     shutdown: Pin<Box<dyn Future<Output = ()> + Send>>,
+    /// Where the client is in its HTTP/2 frames.
+    frames: HeaderBlocks,
+    /// When the connection is closed unless the header block open now ends.
+    header_deadline: Option<Pin<Box<Sleep>>>,
 }
 
 impl Connection {
@@ -147,7 +158,34 @@ impl Connection {
                 // An error means the server is gone: as good as stopping.
                 let _ = shutdown.wait_for(|stopping| *stopping).await;
             }),
+            frames: HeaderBlocks::default(),
+            header_deadline: None,
         }
+    }
+
+    /// Follows the client's bytes through its frames; a header block that opens starts its
+    /// clock, one that ends stops it.
+    fn received(&mut self, bytes: &[u8]) {
+        self.frames.follow(bytes);
+        match (self.frames.in_header_block, &self.header_deadline) {
+            (true, None) => {
+                let limit = self.timeouts.header_block;
+                self.header_deadline = Some(Box::pin(tokio::time::sleep(limit)));
+            }
+            (false, Some(_)) => self.header_deadline = None,
+            _ => {}
+        }
+    }
+
+    /// Why a connection stuck in a header block ends now, if it does.
+    fn header_block_ends(&mut self, cx: &mut Context<'_>) -> Option<io::Error> {
+        let deadline = self.header_deadline.as_mut()?;
+        deadline.as_mut().poll(cx).is_ready().then(|| {
+            io::Error::new(
+                io::ErrorKind::TimedOut,
+                "left an HTTP/2 header block open longer than --first-bytes-timeout",
+            )
+        })
     }
 
     /// Pushes the idle deadline back after bytes went by; only the client's first bytes end
@@ -204,6 +242,7 @@ impl AsyncRead for Connection {
             Poll::Ready(Ok(())) => {
                 if buf.filled().len() > before {
                     self.active(true);
+                    self.received(&buf.filled()[before..]);
                 }
                 Poll::Ready(Ok(()))
             }
@@ -216,7 +255,7 @@ impl AsyncRead for Connection {
                     // End of stream: the server closes a connection that never spoke.
                     return Poll::Ready(Ok(()));
                 }
-                match self.silence_ends(cx) {
+                match self.silence_ends(cx).or_else(|| self.header_block_ends(cx)) {
                     Some(e) => Poll::Ready(Err(e)),
                     None => Poll::Pending,
                 }
@@ -244,5 +283,116 @@ impl AsyncWrite for Connection {
 
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         Pin::new(&mut self.stream).poll_shutdown(cx)
+    }
+}
+
+/// What every HTTP/2 client sends first.
+const HTTP2_PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+
+/// The frame types and the flag that open and close a header block (RFC 9113, 6.2 and 6.10).
+const HEADERS: u8 = 0x1;
+const CONTINUATION: u8 = 0x9;
+const END_HEADERS: u8 = 0x4;
+
+/// Follows a client's HTTP/2 frames, by their 9-byte headers, far enough to know whether a
+/// header block is open. Anything that does not start with the preface (HTTP/1.1, TLS) is
+/// left alone.
+#[derive(Debug, Default)]
+struct HeaderBlocks {
+    /// Bytes of the preface matched so far, until it is whole.
+    preface: usize,
+    /// Not HTTP/2 in plaintext: nothing to follow.
+    other: bool,
+    /// The frame header being read, and how much of it.
+    frame_header: [u8; 9],
+    frame_header_seen: usize,
+    /// Payload bytes of the current frame still to come.
+    payload_left: usize,
+    /// Whether a HEADERS frame has begun a block that no frame has ended yet.
+    in_header_block: bool,
+}
+
+impl HeaderBlocks {
+    fn follow(&mut self, mut bytes: &[u8]) {
+        while !bytes.is_empty() && !self.other {
+            if self.preface < HTTP2_PREFACE.len() {
+                let want = &HTTP2_PREFACE[self.preface..];
+                let n = want.len().min(bytes.len());
+                if bytes[..n] != want[..n] {
+                    self.other = true;
+                    return;
+                }
+                self.preface += n;
+                bytes = &bytes[n..];
+            } else if self.payload_left > 0 {
+                let n = self.payload_left.min(bytes.len());
+                self.payload_left -= n;
+                bytes = &bytes[n..];
+            } else {
+                let n = (9 - self.frame_header_seen).min(bytes.len());
+                self.frame_header[self.frame_header_seen..self.frame_header_seen + n]
+                    .copy_from_slice(&bytes[..n]);
+                self.frame_header_seen += n;
+                bytes = &bytes[n..];
+                if self.frame_header_seen == 9 {
+                    self.frame_header_seen = 0;
+                    let [a, b, c, kind, flags, ..] = self.frame_header;
+                    self.payload_left = u32::from_be_bytes([0, a, b, c]) as usize;
+                    if kind == HEADERS || kind == CONTINUATION {
+                        self.in_header_block = flags & END_HEADERS == 0;
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn frame(kind: u8, flags: u8, payload: &[u8]) -> Vec<u8> {
+        let len = (payload.len() as u32).to_be_bytes();
+        let mut frame = vec![len[1], len[2], len[3], kind, flags, 0, 0, 0, 1];
+        frame.extend_from_slice(payload);
+        frame
+    }
+
+    #[test]
+    fn a_header_block_is_open_from_its_headers_to_its_end() {
+        let settings = frame(0x4, 0, &[]);
+        let open = frame(HEADERS, 0, &[0x82, 0x86]);
+        let more = frame(CONTINUATION, 0, &[0x84]);
+        let end = frame(CONTINUATION, END_HEADERS, &[0x41]);
+        let whole = frame(HEADERS, END_HEADERS, &[0x82]);
+        let mut stream = HTTP2_PREFACE.to_vec();
+        let mut marks = Vec::new();
+        for part in [&settings, &open, &more, &end, &whole] {
+            stream.extend_from_slice(part);
+            marks.push(stream.len());
+        }
+        // Fed a byte at a time, as a slow client sends it.
+        let mut blocks = HeaderBlocks::default();
+        let mut states = Vec::new();
+        for (i, byte) in stream.iter().enumerate() {
+            blocks.follow(std::slice::from_ref(byte));
+            if marks.contains(&(i + 1)) {
+                states.push(blocks.in_header_block);
+            }
+        }
+        assert_eq!(states, [false, true, true, false, false]);
+    }
+
+    #[test]
+    fn http1_and_tls_are_left_alone() {
+        for start in [
+            &b"POST /v1/extract HTTP/1.1\r\n"[..],
+            &[0x16, 0x03, 0x01, 0x02][..],
+        ] {
+            let mut blocks = HeaderBlocks::default();
+            blocks.follow(start);
+            blocks.follow(&frame(HEADERS, 0, &[1]));
+            assert!(blocks.other && !blocks.in_header_block);
+        }
     }
 }

@@ -67,7 +67,8 @@ pub struct ServeConfig {
     pub drain_delay: Duration,
     /// How long calls in flight may take to finish once shutdown begins.
     pub shutdown_timeout: Duration,
-    /// How long a new connection may take to send its first bytes.
+    /// How long a new connection may take to send its first bytes, and an HTTP/2 header block
+    /// to be whole.
     pub first_bytes_timeout: Duration,
     /// How long a connection may stay idle (no byte either way) once it has spoken; `None` for
     /// no limit. Above the request timeout, so that no call is cut while it computes.
@@ -341,6 +342,7 @@ where
         // A little longer than a stream's own idle limit, which starts after the connection's
         // last bytes: an idle stream ends with its status before its connection is closed.
         idle: config.idle_timeout.map(|idle| idle + IDLE_CONNECTION_GRACE),
+        header_block: config.first_bytes_timeout,
     };
     let mut server = tokio::spawn(router.serve_with_incoming_shutdown(
         Incoming::new(listener, metrics.clone(), timeouts, stopping_seen),
