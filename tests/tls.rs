@@ -175,3 +175,56 @@ fn a_missing_key_file_is_named() {
     let error = files.load().unwrap_err();
     assert!(error.contains("/nonexistent/server.pem"), "{error}");
 }
+
+/// A refused mutual-TLS handshake is logged with the peer and the reason, and counted.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_handshake_is_logged_and_counted() {
+    let server_ca = Authority::new("alam server CA");
+    let client_ca = Authority::new("alam client CA");
+    let (_files, tls) =
+        write_tls_files(&server_ca.sign(&["localhost"]), Some(&client_ca.cert_pem()));
+    let path = |p: &std::path::Path| p.to_str().unwrap().to_string();
+    let (cert, key, ca) = (
+        path(&tls.cert),
+        path(&tls.key),
+        path(tls.client_ca.as_ref().unwrap()),
+    );
+    let mut server = crate::common::ServerProcess::spawn(
+        &[
+            "--tls-cert",
+            &cert,
+            "--tls-key",
+            &key,
+            "--tls-client-ca",
+            &ca,
+            "--metrics-addr",
+            "127.0.0.1:0",
+            "--drain-delay",
+            "0s",
+        ],
+        &[],
+    )
+    .await;
+    let metrics: SocketAddr = server.printed("alam: metrics on ").await.parse().unwrap();
+    // No client certificate: refused.
+    let refused = get_info(server.addr, Some(trusting(&server_ca))).await;
+    assert!(
+        refused.is_err(),
+        "a client without a certificate was answered"
+    );
+    crate::common::eventually("the refused handshake is logged", async || {
+        server.logged("TLS handshake failed") && server.logged("peer=127.0.0.1:")
+    })
+    .await;
+    let body = crate::common::http_get(metrics, "/metrics").await.body;
+    let failures: f64 = body
+        .lines()
+        .find_map(|line| line.strip_prefix("alam_tls_handshake_failures_total "))
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(failures >= 1.0, "{failures}");
+    server.signal("TERM");
+    assert!(server.wait().success());
+}

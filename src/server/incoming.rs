@@ -8,11 +8,13 @@
 //!   descriptor forever.
 //! - Once shutdown begins, a connection that never sent a byte is closed at once: there is no
 //!   call on it to wait for.
+//! - With TLS, the handshake is made here, each in a task of its own, within the first-bytes
+//!   timeout; one that fails (a client certificate refused, a plaintext client) is logged with
+//!   the peer and the reason, and counted.
 //! - An HTTP/2 header block (a HEADERS frame and its CONTINUATIONs) must be complete within
 //!   [`Timeouts::header_block`]: a client that opens one and never ends it would otherwise hold
-//!   the connection until the idle limit, one byte a while at a time. (HTTP/1.1 headers have
-//!   hyper's own read timeout. Under TLS the bytes seen here are encrypted, so the watch applies
-//!   to plaintext HTTP/2.)
+//!   the connection until the idle limit, one byte a while at a time. The frames are followed
+//!   above TLS. (HTTP/1.1 headers have hyper's own read timeout.)
 //!
 //! Accepted sockets get TCP_NODELAY: an answer is written in pieces, and without it Nagle's
 //! algorithm holds each one until the client's delayed ACK.
@@ -24,14 +26,19 @@ use std::sync::Arc;
 use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
+use std::net::SocketAddr;
+
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::watch;
+use tokio::sync::{mpsc, watch};
 use tokio::time::{Instant, Sleep};
+use tokio_rustls::TlsAcceptor;
+use tokio_rustls::server::TlsStream;
 use tokio_stream::Stream;
 use tonic::transport::server::{Connected, TcpConnectInfo};
 
 use super::metrics::Metrics;
+use super::tls::TlsConfig;
 
 /// How long accepting waits after a failure for lack of resources.
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
@@ -54,6 +61,12 @@ pub(crate) struct Incoming {
     timeouts: Timeouts,
     shutdown: watch::Receiver<bool>,
     backoff: Option<Pin<Box<Sleep>>>,
+    /// The TLS handshakes to make, when the port serves TLS.
+    tls: Option<TlsAcceptor>,
+    /// The connections whose handshakes succeeded (each handshake is a task of its own, so
+    /// that a slow client holds up no other).
+    handshaken: mpsc::UnboundedReceiver<Io>,
+    handshaken_sender: mpsc::UnboundedSender<Io>,
 }
 
 impl Incoming {
@@ -63,28 +76,36 @@ impl Incoming {
         metrics: Arc<Metrics>,
         timeouts: Timeouts,
         shutdown: watch::Receiver<bool>,
+        tls: Option<TlsConfig>,
     ) -> Incoming {
+        let (handshaken_sender, handshaken) = mpsc::unbounded_channel();
         Incoming {
             listener,
             metrics,
             timeouts,
             shutdown,
             backoff: None,
+            tls: tls.map(|config| TlsAcceptor::from(config.server)),
+            handshaken,
+            handshaken_sender,
         }
     }
 }
 
 impl Stream for Incoming {
-    type Item = io::Result<Connection>;
+    type Item = io::Result<Io>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         loop {
+            if let Poll::Ready(Some(io)) = self.handshaken.poll_recv(cx) {
+                return Poll::Ready(Some(Ok(io)));
+            }
             if let Some(backoff) = &mut self.backoff {
                 ready!(backoff.as_mut().poll(cx));
                 self.backoff = None;
             }
             match ready!(self.listener.poll_accept(cx)) {
-                Ok((stream, _)) => {
+                Ok((stream, peer)) => {
                     // Best effort: a socket without it is slower, not wrong.
                     let _ = stream.set_nodelay(true);
                     self.metrics.connection_opened();
@@ -94,7 +115,19 @@ impl Stream for Incoming {
                         self.timeouts,
                         self.shutdown.clone(),
                     );
-                    return Poll::Ready(Some(Ok(connection)));
+                    let header_block = self.timeouts.header_block;
+                    let Some(acceptor) = self.tls.clone() else {
+                        let io = Io::Plain(HeaderWatch::new(connection, header_block));
+                        return Poll::Ready(Some(Ok(io)));
+                    };
+                    tokio::spawn(handshake(
+                        acceptor,
+                        connection,
+                        peer,
+                        self.timeouts,
+                        self.metrics.clone(),
+                        self.handshaken_sender.clone(),
+                    ));
                 }
                 // The client gave up before we took its connection: nothing to do.
                 Err(e) if is_connection_error(&e) => continue,
@@ -107,6 +140,39 @@ impl Stream for Incoming {
                 }
             }
         }
+    }
+}
+
+/// Makes the TLS handshake of `connection` within the first-bytes timeout and hands the
+/// connection on, or logs why it failed and counts it.
+async fn handshake(
+    acceptor: TlsAcceptor,
+    connection: Connection,
+    peer: SocketAddr,
+    timeouts: Timeouts,
+    metrics: Arc<Metrics>,
+    handshaken: mpsc::UnboundedSender<Io>,
+) {
+    let outcome = tokio::time::timeout(timeouts.first_bytes, acceptor.accept(connection)).await;
+    let error = match outcome {
+        Ok(Ok(stream)) => {
+            let io = Io::Tls(Box::new(HeaderWatch::new(stream, timeouts.header_block)));
+            // The server may be stopping: the connection then just closes.
+            let _ = handshaken.send(io);
+            return;
+        }
+        Ok(Err(e)) => e,
+        Err(_) => io::Error::new(
+            io::ErrorKind::TimedOut,
+            "not done within --first-bytes-timeout",
+        ),
+    };
+    metrics.tls_handshake_failed();
+    // A connection closed before saying anything is a TCP check or a scanner, not news.
+    if error.kind() == io::ErrorKind::UnexpectedEof {
+        tracing::debug!(%peer, error = %error, "TLS handshake failed");
+    } else {
+        tracing::warn!(%peer, error = %error, "TLS handshake failed");
     }
 }
 
@@ -134,10 +200,6 @@ pub(crate) struct Connection {
     deadline: Option<Pin<Box<Sleep>>>,
     /// Resolves when the server begins to stop.
     shutdown: Pin<Box<dyn Future<Output = ()> + Send>>,
-    /// Where the client is in its HTTP/2 frames.
-    frames: HeaderBlocks,
-    /// When the connection is closed unless the header block open now ends.
-    header_deadline: Option<Pin<Box<Sleep>>>,
 }
 
 impl Connection {
@@ -158,34 +220,7 @@ impl Connection {
                 // An error means the server is gone: as good as stopping.
                 let _ = shutdown.wait_for(|stopping| *stopping).await;
             }),
-            frames: HeaderBlocks::default(),
-            header_deadline: None,
         }
-    }
-
-    /// Follows the client's bytes through its frames; a header block that opens starts its
-    /// clock, one that ends stops it.
-    fn received(&mut self, bytes: &[u8]) {
-        self.frames.follow(bytes);
-        match (self.frames.in_header_block, &self.header_deadline) {
-            (true, None) => {
-                let limit = self.timeouts.header_block;
-                self.header_deadline = Some(Box::pin(tokio::time::sleep(limit)));
-            }
-            (false, Some(_)) => self.header_deadline = None,
-            _ => {}
-        }
-    }
-
-    /// Why a connection stuck in a header block ends now, if it does.
-    fn header_block_ends(&mut self, cx: &mut Context<'_>) -> Option<io::Error> {
-        let deadline = self.header_deadline.as_mut()?;
-        deadline.as_mut().poll(cx).is_ready().then(|| {
-            io::Error::new(
-                io::ErrorKind::TimedOut,
-                "left an HTTP/2 header block open longer than --first-bytes-timeout",
-            )
-        })
     }
 
     /// Pushes the idle deadline back after bytes went by; only the client's first bytes end
@@ -242,7 +277,6 @@ impl AsyncRead for Connection {
             Poll::Ready(Ok(())) => {
                 if buf.filled().len() > before {
                     self.active(true);
-                    self.received(&buf.filled()[before..]);
                 }
                 Poll::Ready(Ok(()))
             }
@@ -255,7 +289,7 @@ impl AsyncRead for Connection {
                     // End of stream: the server closes a connection that never spoke.
                     return Poll::Ready(Ok(()));
                 }
-                match self.silence_ends(cx).or_else(|| self.header_block_ends(cx)) {
+                match self.silence_ends(cx) {
                     Some(e) => Poll::Ready(Err(e)),
                     None => Poll::Pending,
                 }
@@ -283,6 +317,126 @@ impl AsyncWrite for Connection {
 
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         Pin::new(&mut self.stream).poll_shutdown(cx)
+    }
+}
+
+/// A connection as the server reads it: plaintext or TLS, its header blocks watched either way.
+pub(crate) enum Io {
+    /// Plaintext.
+    Plain(HeaderWatch<Connection>),
+    /// TLS, the handshake done.
+    Tls(Box<HeaderWatch<TlsStream<Connection>>>),
+}
+
+impl Connected for Io {
+    type ConnectInfo = TcpConnectInfo;
+
+    fn connect_info(&self) -> TcpConnectInfo {
+        match self {
+            Io::Plain(watch) => watch.inner.connect_info(),
+            Io::Tls(watch) => watch.inner.get_ref().0.connect_info(),
+        }
+    }
+}
+
+impl AsyncRead for Io {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Io::Plain(io) => Pin::new(io).poll_read(cx, buf),
+            Io::Tls(io) => Pin::new(io.as_mut()).poll_read(cx, buf),
+        }
+    }
+}
+
+impl AsyncWrite for Io {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        match self.get_mut() {
+            Io::Plain(io) => Pin::new(&mut io.inner).poll_write(cx, buf),
+            Io::Tls(io) => Pin::new(&mut io.inner).poll_write(cx, buf),
+        }
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Io::Plain(io) => Pin::new(&mut io.inner).poll_flush(cx),
+            Io::Tls(io) => Pin::new(&mut io.inner).poll_flush(cx),
+        }
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Io::Plain(io) => Pin::new(&mut io.inner).poll_shutdown(cx),
+            Io::Tls(io) => Pin::new(&mut io.inner).poll_shutdown(cx),
+        }
+    }
+}
+
+/// A connection's reading side, closed when the client leaves an HTTP/2 header block open
+/// longer than [`Timeouts::header_block`]. It reads the client's bytes as HTTP/2 sees them
+/// (above TLS).
+pub(crate) struct HeaderWatch<T> {
+    inner: T,
+    limit: Duration,
+    /// Where the client is in its HTTP/2 frames.
+    frames: HeaderBlocks,
+    /// When the connection is closed unless the header block open now ends.
+    deadline: Option<Pin<Box<Sleep>>>,
+}
+
+impl<T> HeaderWatch<T> {
+    fn new(inner: T, limit: Duration) -> HeaderWatch<T> {
+        HeaderWatch {
+            inner,
+            limit,
+            frames: HeaderBlocks::default(),
+            deadline: None,
+        }
+    }
+}
+
+impl<T: AsyncRead + Unpin> AsyncRead for HeaderWatch<T> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let before = buf.filled().len();
+        match Pin::new(&mut self.inner).poll_read(cx, buf) {
+            Poll::Ready(Ok(())) => {
+                // A header block that opens starts its clock; one that ends stops it.
+                self.frames.follow(&buf.filled()[before..]);
+                match (self.frames.in_header_block, &self.deadline) {
+                    (true, None) => {
+                        self.deadline = Some(Box::pin(tokio::time::sleep(self.limit)));
+                    }
+                    (false, Some(_)) => self.deadline = None,
+                    _ => {}
+                }
+                Poll::Ready(Ok(()))
+            }
+            Poll::Pending => {
+                let expired = self
+                    .deadline
+                    .as_mut()
+                    .is_some_and(|deadline| deadline.as_mut().poll(cx).is_ready());
+                if expired {
+                    return Poll::Ready(Err(io::Error::new(
+                        io::ErrorKind::TimedOut,
+                        "left an HTTP/2 header block open longer than --first-bytes-timeout",
+                    )));
+                }
+                Poll::Pending
+            }
+            failed => failed,
+        }
     }
 }
 

@@ -116,6 +116,7 @@ pub(crate) struct Metrics {
     reloads_failed: AtomicU64,
     connections_accepted: AtomicU64,
     connections_open: AtomicI64,
+    tls_handshake_failures: AtomicU64,
     started_at: SystemTime,
 }
 
@@ -127,6 +128,7 @@ impl Default for Metrics {
             reloads_failed: AtomicU64::new(0),
             connections_accepted: AtomicU64::new(0),
             connections_open: AtomicI64::new(0),
+            tls_handshake_failures: AtomicU64::new(0),
             started_at: SystemTime::now(),
         }
     }
@@ -168,6 +170,11 @@ impl Metrics {
     pub(crate) fn connection_opened(&self) {
         self.connections_accepted.fetch_add(1, Ordering::Relaxed);
         self.connections_open.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// A TLS handshake failed on the gRPC port.
+    pub(crate) fn tls_handshake_failed(&self) {
+        self.tls_handshake_failures.fetch_add(1, Ordering::Relaxed);
     }
 
     /// A connection of the gRPC port was closed.
@@ -316,6 +323,14 @@ impl Metrics {
         );
         let open = self.connections_open.load(Ordering::Relaxed);
         let _ = writeln!(out, "alam_connections_open {open}");
+        header(
+            out,
+            "alam_tls_handshake_failures_total",
+            "counter",
+            "TLS handshakes that failed on the gRPC port (certificate refused, not TLS, too slow).",
+        );
+        let failed = self.tls_handshake_failures.load(Ordering::Relaxed);
+        let _ = writeln!(out, "alam_tls_handshake_failures_total {failed}");
 
         header(
             out,

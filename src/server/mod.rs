@@ -50,4 +50,4 @@ pub use serve::{
 };
 pub use shutdown::signal as shutdown_signal;
 pub use telemetry::{Telemetry, init as init_telemetry};
-pub use tls::{TlsFiles, error_chain};
+pub use tls::{TlsConfig, TlsFiles, error_chain};

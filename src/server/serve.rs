@@ -13,7 +13,6 @@ use tokio::net::TcpListener;
 use tokio::sync::{oneshot, watch};
 use tokio::task::JoinHandle;
 use tonic::codec::CompressionEncoding;
-use tonic::transport::ServerTlsConfig;
 use tonic_web::GrpcWebLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_layer::Layer;
@@ -27,7 +26,7 @@ use super::metrics::{self, Metrics};
 use super::reload::{self, ReloadConfig, Reloader};
 use super::service::Handlers;
 use super::slot::{ExtractorSlot, LoadedExtractor};
-use super::tls::error_chain;
+use super::tls::TlsConfig;
 use crate::proto::entity_extractor_service_server::EntityExtractorServiceServer;
 use alam_engine::Extractor;
 
@@ -128,7 +127,7 @@ pub struct Ops {
     /// Reload on SIGHUP (the process's choice, not a library's: off by default).
     pub reload_on_sighup: bool,
     /// Serve TLS (and require client certificates, if it says so).
-    pub tls: Option<ServerTlsConfig>,
+    pub tls: Option<TlsConfig>,
 }
 
 /// Aborts the server's side tasks (metrics, watcher, SIGHUP) however the server ends.
@@ -166,8 +165,6 @@ pub enum ServeError {
     Routes(String),
     /// An allowed CORS origin that is not one.
     Cors(String),
-    /// The TLS configuration was refused (an unreadable certificate or key).
-    Tls(tonic::transport::Error),
     /// The transport failed.
     Transport(tonic::transport::Error),
     /// The server task ended abnormally.
@@ -183,7 +180,6 @@ impl fmt::Display for ServeError {
             ServeError::Reflection(e) => write!(f, "cannot build the reflection service: {e}"),
             ServeError::Routes(e) => write!(f, "cannot read the HTTP routes: {e}"),
             ServeError::Cors(e) => write!(f, "CORS: {e}"),
-            ServeError::Tls(e) => write!(f, "TLS configuration: {}", error_chain(e)),
             ServeError::Transport(e) => write!(f, "transport: {e}"),
             ServeError::Task(e) => write!(f, "server task: {e}"),
             ServeError::ShutdownTimeout(limit) => write!(
@@ -317,9 +313,6 @@ where
         // in flight finish (each within its own timeout) before the connection closes.
         builder = builder.max_connection_age(age);
     }
-    if let Some(tls) = ops.tls {
-        builder = builder.tls_config(tls).map_err(ServeError::Tls)?;
-    }
     if let Some(limit) = config.concurrency_limit {
         // Shed rather than queue: a caller over the limit learns it at once and can back off.
         builder = builder
@@ -345,7 +338,7 @@ where
         header_block: config.first_bytes_timeout,
     };
     let mut server = tokio::spawn(router.serve_with_incoming_shutdown(
-        Incoming::new(listener, metrics.clone(), timeouts, stopping_seen),
+        Incoming::new(listener, metrics.clone(), timeouts, stopping_seen, ops.tls),
         async {
             let _ = stopped.await;
         },

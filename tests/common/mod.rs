@@ -471,8 +471,9 @@ mod process {
             ServerProcess::start_with_env(args, &[]).await
         }
 
-        /// [`ServerProcess::start`] with these environment variables set.
-        pub async fn start_with_env(args: &[&str], env: &[(&str, &str)]) -> ServerProcess {
+        /// `alam serve` with `args` and these environment variables, once it has printed its
+        /// address (not yet serving, perhaps).
+        pub async fn spawn(args: &[&str], env: &[(&str, &str)]) -> ServerProcess {
             let mut child = Command::new(env!("CARGO_BIN_EXE_alam"))
                 .args(["serve", "--addr", "127.0.0.1:0"])
                 .args(args)
@@ -506,6 +507,12 @@ mod process {
             server.addr = addr
                 .parse()
                 .unwrap_or_else(|e| panic!("{addr:?} is not an address: {e}"));
+            server
+        }
+
+        /// [`ServerProcess::start_with_env`], SERVING over plaintext.
+        pub async fn start_with_env(args: &[&str], env: &[(&str, &str)]) -> ServerProcess {
+            let mut server = ServerProcess::spawn(args, env).await;
             let channel = server.channel().await;
             eventually("alam serve reports SERVING", async || {
                 server.assert_running("reporting SERVING");
