@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use alam::proto::entity_extractor_service_client::EntityExtractorServiceClient;
 use alam::proto::{ExtractBatchRequest, ExtractRequest, GetEntityRequest, GetInfoRequest};
 use alam::server::Ops;
+use tokio_stream::StreamExt;
 use tonic::Code;
 
 use crate::common::{
@@ -144,6 +145,14 @@ async fn metrics_count_the_calls_made() {
         .await
         .unwrap_err();
     assert_eq!(missing.code(), Code::NotFound);
+    let answers: Vec<_> = client
+        .extract_stream(tokio_stream::iter([extract(vec![]), extract(vec![])]))
+        .await
+        .unwrap()
+        .into_inner()
+        .collect::<Vec<_>>()
+        .await;
+    assert_eq!(answers.len(), 2);
 
     let HttpResponse {
         status_line,
@@ -163,6 +172,16 @@ async fn metrics_count_the_calls_made() {
     };
 
     let bytes = SENTENCE.len() as f64;
+    // Messages each way: the refused Extract was received and answered with a status only.
+    for (method, received, sent) in [("Extract", 4.0, 3.0), ("ExtractStream", 2.0, 2.0)] {
+        let count = |name| value(grpc_series(name, method, &[]));
+        assert_eq!(
+            count("grpc_server_msg_received_total"),
+            received,
+            "{method}"
+        );
+        assert_eq!(count("grpc_server_msg_sent_total"), sent, "{method}");
+    }
     assert_eq!(
         value(grpc_series("grpc_server_started_total", "Extract", &[])),
         4.0
@@ -218,7 +237,7 @@ async fn metrics_count_the_calls_made() {
             "ExtractStream",
             &[]
         )),
-        0.0
+        1.0
     );
     assert_eq!(
         value(grpc_series(

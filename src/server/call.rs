@@ -243,10 +243,17 @@ where
             }
         };
         call.stream_place = stream_place;
-        if method.grpc_type() == "unary" {
-            // tonic reads a unary call's first message and drops any more without a word.
-            request = request.map(|body| Body::new(OneMessage::new(body)));
-        }
+        let (metrics, unary) = (self.layer.metrics.clone(), method.grpc_type() == "unary");
+        request = request.map(|inner| {
+            Body::new(RequestBody {
+                inner,
+                messages: Messages::default(),
+                received: 0,
+                most: unary.then_some(1),
+                metrics,
+                method,
+            })
+        });
         // The handler's work, and whatever it logs, belongs to the call's span.
         let answer = self.inner.call(request).instrument(call.span.clone());
         Box::pin(async move {
@@ -273,18 +280,17 @@ where
                 Body::new(LoggedBody {
                     inner: body,
                     call: Some(call),
+                    messages: Messages::default(),
                 })
             }))
         })
     }
 }
 
-/// A unary call's request body, failing when a second message begins: a unary call carries
-/// one message, and tonic would read the first and silently drop the rest.
-struct OneMessage {
-    inner: Body,
-    /// The messages begun so far.
-    messages: usize,
+/// Follows gRPC's length-prefixed messages (a flag byte, a 4-byte length, the message) through
+/// the data frames of a body, as they come.
+#[derive(Debug, Default)]
+struct Messages {
     /// The bytes of the current message's 5-byte prefix seen so far, and the prefix.
     prefix_seen: usize,
     prefix: [u8; 5],
@@ -292,19 +298,10 @@ struct OneMessage {
     payload_left: usize,
 }
 
-impl OneMessage {
-    fn new(inner: Body) -> OneMessage {
-        OneMessage {
-            inner,
-            messages: 0,
-            prefix_seen: 0,
-            prefix: [0; 5],
-            payload_left: 0,
-        }
-    }
-
-    /// Follows the length-prefixed messages through `data`; false once a second one begins.
-    fn follow(&mut self, mut data: &[u8]) -> bool {
+impl Messages {
+    /// How many messages begin in `data`.
+    fn follow(&mut self, mut data: &[u8]) -> usize {
+        let mut begun = 0;
         while !data.is_empty() {
             if self.payload_left > 0 {
                 let skipped = self.payload_left.min(data.len());
@@ -313,10 +310,7 @@ impl OneMessage {
                 continue;
             }
             if self.prefix_seen == 0 {
-                self.messages += 1;
-                if self.messages > 1 {
-                    return false;
-                }
+                begun += 1;
             }
             let taken = (5 - self.prefix_seen).min(data.len());
             self.prefix[self.prefix_seen..self.prefix_seen + taken].copy_from_slice(&data[..taken]);
@@ -328,11 +322,24 @@ impl OneMessage {
                 self.prefix_seen = 0;
             }
         }
-        true
+        begun
     }
 }
 
-impl http_body::Body for OneMessage {
+/// A call's request body: its messages counted as they arrive (`grpc_server_msg_received_total`)
+/// and, for a unary call, failing when a second one begins — a unary call carries one message,
+/// and tonic would read the first and silently drop the rest.
+struct RequestBody {
+    inner: Body,
+    messages: Messages,
+    received: usize,
+    /// The most messages the call may carry.
+    most: Option<usize>,
+    metrics: Arc<Metrics>,
+    method: Method,
+}
+
+impl http_body::Body for RequestBody {
     type Data = <Body as http_body::Body>::Data;
     type Error = <Body as http_body::Body>::Error;
 
@@ -343,9 +350,13 @@ impl http_body::Body for OneMessage {
         let polled = ready!(Pin::new(&mut self.inner).poll_frame(cx));
         if let Some(Ok(frame)) = &polled
             && let Some(data) = frame.data_ref()
-            && !self.follow(data)
         {
-            return Poll::Ready(Some(Err(Status::from(CallError::SecondMessage))));
+            let begun = self.messages.follow(data);
+            self.received += begun;
+            if self.most.is_some_and(|most| self.received > most) {
+                return Poll::Ready(Some(Err(Status::from(CallError::SecondMessage))));
+            }
+            self.metrics.messages_received(self.method, begun);
         }
         Poll::Ready(polled)
     }
@@ -480,10 +491,12 @@ impl Drop for Call {
     }
 }
 
-/// A response body that finishes its call when the status goes by in the trailers.
+/// A response body that counts its messages (`grpc_server_msg_sent_total`) and finishes its
+/// call when the status goes by in the trailers.
 struct LoggedBody {
     inner: Body,
     call: Option<Call>,
+    messages: Messages,
 }
 
 impl http_body::Body for LoggedBody {
@@ -497,6 +510,13 @@ impl http_body::Body for LoggedBody {
         let polled = Pin::new(&mut self.inner).poll_frame(cx);
         match &polled {
             Poll::Ready(Some(Ok(frame))) => {
+                if let Some(data) = frame.data_ref() {
+                    let this = &mut *self;
+                    let sent = this.messages.follow(data);
+                    if let Some(call) = &this.call {
+                        call.metrics.messages_sent(call.method, sent);
+                    }
+                }
                 if let Some(trailers) = frame.trailers_ref() {
                     self.finish(&status_of(trailers));
                 }
@@ -668,16 +688,17 @@ mod tests {
     }
 
     #[test]
-    fn a_second_message_is_seen_however_the_bytes_are_cut() {
+    fn messages_are_counted_however_the_bytes_are_cut() {
         // Two messages: 3 bytes of payload, then 1.
         let bytes = [0, 0, 0, 0, 3, 7, 7, 7, 0, 0, 0, 0, 1, 9];
         for cut in 0..bytes.len() {
-            let mut body = OneMessage::new(Body::empty());
+            let mut messages = Messages::default();
             let (a, b) = bytes.split_at(cut);
-            let whole = body.follow(a) && body.follow(b);
-            assert!(!whole, "the second message went unseen when cut at {cut}");
-            let mut one = OneMessage::new(Body::empty());
-            assert!(one.follow(&bytes[..cut.min(8)]) && one.follow(&bytes[cut.min(8)..8]));
+            let begun = messages.follow(a) + messages.follow(b);
+            assert_eq!(begun, 2, "cut at {cut}");
+            let mut first = Messages::default();
+            let (a, b) = bytes[..8].split_at(cut.min(8));
+            assert_eq!(first.follow(a) + first.follow(b), 1, "cut at {cut}");
         }
     }
 

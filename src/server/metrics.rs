@@ -76,6 +76,9 @@ const LATENCY_BUCKETS: [f64; 15] = [
     10.0,
 ];
 
+/// Which message counter of a method a series reads.
+type MessageCounter = fn(&MethodMetrics) -> &AtomicU64;
+
 /// All the gRPC codes, 0 to 16.
 const CODES: usize = 17;
 
@@ -107,6 +110,8 @@ struct MethodMetrics {
     handling: Histogram,
     text_bytes: AtomicU64,
     mentions: AtomicU64,
+    messages_received: AtomicU64,
+    messages_sent: AtomicU64,
 }
 
 /// The registry: updated by every call and every reload, read by the `/metrics` endpoint.
@@ -145,6 +150,18 @@ impl Metrics {
         let m = &self.methods[method.0];
         m.started.fetch_add(1, Ordering::Relaxed);
         m.in_flight.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// `n` more messages of a call of `method` arrived.
+    pub(crate) fn messages_received(&self, method: Method, n: usize) {
+        let m = &self.methods[method.0];
+        m.messages_received.fetch_add(n as u64, Ordering::Relaxed);
+    }
+
+    /// `n` more messages of a call of `method` went out.
+    pub(crate) fn messages_sent(&self, method: Method, n: usize) {
+        let m = &self.methods[method.0];
+        m.messages_sent.fetch_add(n as u64, Ordering::Relaxed);
     }
 
     /// A call of `method` ended with `code` after `elapsed`, having received `text_bytes`
@@ -238,6 +255,25 @@ impl Metrics {
                     "grpc_server_handled_total{{{},grpc_code=\"{code}\"}} {value}",
                     labels(method)
                 );
+            }
+        }
+        let messages: [(&str, &str, MessageCounter); 2] = [
+            (
+                "grpc_server_msg_received_total",
+                "Messages received from clients (one per unary call, one per request of a stream).",
+                |m| &m.messages_received,
+            ),
+            (
+                "grpc_server_msg_sent_total",
+                "Messages sent to clients (one per answered unary call, one per answer of a stream).",
+                |m| &m.messages_sent,
+            ),
+        ];
+        for (name, help, counter) in messages {
+            header(out, name, "counter", help);
+            for method in Method::all() {
+                let value = counter(&self.methods[method.0]).load(Ordering::Relaxed);
+                let _ = writeln!(out, "{name}{{{}}} {value}", labels(method));
             }
         }
         header(
