@@ -360,3 +360,31 @@ async fn browsers_of_the_allowed_origins_may_call() {
     assert_eq!(stranger.header("access-control-allow-origin"), None);
     server.stop().await;
 }
+
+#[tokio::test]
+async fn a_json_body_trickled_in_is_cut_at_the_request_timeout() {
+    let server = InProcessServer::start(ServeConfig {
+        request_timeout: Some(std::time::Duration::from_millis(300)),
+        ..test_config()
+    })
+    .await;
+    let mut stream = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+    // 1,000 bytes announced, 10 sent, and the rest never.
+    let head = "POST /v1/extract HTTP/1.1\r\nHost: alam\r\nContent-Type: application/json\r\n\
+                Content-Length: 1000\r\n\r\n{\"text\": \"";
+    tokio::io::AsyncWriteExt::write_all(&mut stream, head.as_bytes())
+        .await
+        .unwrap();
+    let mut answer = vec![0; 4096];
+    let read = tokio::time::timeout(
+        crate::common::PATIENCE,
+        tokio::io::AsyncReadExt::read(&mut stream, &mut answer),
+    )
+    .await
+    .expect("no answer while the body never came")
+    .unwrap();
+    let answer = String::from_utf8_lossy(&answer[..read]);
+    assert!(answer.starts_with("HTTP/1.1 504"), "{answer}");
+    assert!(answer.contains("REQUEST_TIMEOUT"), "{answer}");
+    server.stop().await;
+}

@@ -14,6 +14,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use bytes::{Buf, BufMut, Bytes, BytesMut};
 use http::{HeaderValue, Method, StatusCode, header};
@@ -188,14 +189,22 @@ impl Routes {
 pub(crate) struct GatewayLayer {
     routes: Arc<Routes>,
     max_message_bytes: usize,
+    /// How long reading a JSON body may take (the call's own timeout starts after it).
+    body_timeout: Option<Duration>,
 }
 
 impl GatewayLayer {
-    /// Routes from the contract; JSON bodies up to a multiple of `max_message_bytes`.
-    pub(crate) fn new(routes: Arc<Routes>, max_message_bytes: usize) -> GatewayLayer {
+    /// Routes from the contract; JSON bodies up to a multiple of `max_message_bytes`, read
+    /// within `body_timeout`.
+    pub(crate) fn new(
+        routes: Arc<Routes>,
+        max_message_bytes: usize,
+        body_timeout: Option<Duration>,
+    ) -> GatewayLayer {
         GatewayLayer {
             routes,
             max_message_bytes,
+            body_timeout,
         }
     }
 }
@@ -385,14 +394,20 @@ where
     let (parts, body) = request.into_parts();
     let request_id = parts.headers.get(REQUEST_ID_HEADER).cloned();
     let max_json = layer.max_message_bytes.saturating_mul(JSON_OVERHEAD);
-    let message = match request_message(
+    let reading = request_message(
         route,
         path_fields,
         http::Request::from_parts(parts.clone(), body),
         max_json,
-    )
-    .await
-    {
+    );
+    // A body trickled in slowly must not hold the server longer than a call may take.
+    let read = match layer.body_timeout {
+        Some(limit) => tokio::time::timeout(limit, reading)
+            .await
+            .unwrap_or(Err(CallError::Timeout(limit))),
+        None => reading.await,
+    };
+    let message = match read {
         Ok(message) => message,
         Err(error) => return call_error_response(error, request_id),
     };

@@ -322,7 +322,11 @@ where
     let router = builder
         // Outermost, so that a browser's preflight is answered before any route sees it.
         .layer(cors(&config.cors_allowed_origins).map_err(ServeError::Cors)?)
-        .layer(GatewayLayer::new(routes, config.max_message_bytes))
+        .layer(GatewayLayer::new(
+            routes,
+            config.max_message_bytes,
+            config.request_timeout,
+        ))
         .layer(GrpcWebLayer::new())
         .add_service(health_service)
         .add_service(reflection_v1)
