@@ -228,3 +228,49 @@ async fn a_refused_handshake_is_logged_and_counted() {
     server.signal("TERM");
     assert!(server.wait().success());
 }
+
+/// `alam probe` asks a TLS server's health when told which CA to trust, with its own
+/// certificate when the server requires one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_probe_speaks_tls_and_mutual_tls() {
+    let server_ca = Authority::new("alam server CA");
+    let client_ca = Authority::new("alam client CA");
+    let (dir, tls) = write_tls_files(&server_ca.sign(&["localhost"]), Some(&client_ca.cert_pem()));
+    let client_pem = client_ca.sign(&["probe.example"]);
+    let path = |name: &str| dir.path().join(name).to_str().unwrap().to_string();
+    std::fs::write(path("server-ca.pem"), server_ca.cert_pem()).unwrap();
+    std::fs::write(path("probe.pem"), &client_pem.cert).unwrap();
+    std::fs::write(path("probe.key"), &client_pem.key).unwrap();
+    let client = with_identity(trusting(&server_ca), &client_pem);
+    let server = start_tls(&tls, client).await;
+
+    let addr = server.addr.to_string();
+    let probe = |extra: Vec<String>| {
+        let addr = addr.clone();
+        tokio::task::spawn_blocking(move || {
+            std::process::Command::new(env!("CARGO_BIN_EXE_alam"))
+                .args(["probe", "--addr", &addr, "--timeout", "5s"])
+                .args(extra)
+                .output()
+                .unwrap()
+        })
+    };
+    let trusted = vec![
+        "--tls-ca".to_string(),
+        path("server-ca.pem"),
+        "--tls-server-name".to_string(),
+        "localhost".to_string(),
+    ];
+    let mut with_certificate = trusted.clone();
+    with_certificate.extend(["--tls-cert".to_string(), path("probe.pem")]);
+    with_certificate.extend(["--tls-key".to_string(), path("probe.key")]);
+
+    let output = probe(with_certificate).await.unwrap();
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    assert_eq!(String::from_utf8_lossy(&output.stdout).trim(), "SERVING");
+    for refused in [trusted, Vec::new()] {
+        let output = probe(refused.clone()).await.unwrap();
+        assert_eq!(output.status.code(), Some(1), "{refused:?}: {output:?}");
+    }
+    server.stop().await;
+}

@@ -5,7 +5,9 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
-use tonic::transport::Endpoint;
+use std::path::PathBuf;
+
+use tonic::transport::{Certificate, ClientTlsConfig, Endpoint, Identity};
 use tonic_health::pb::HealthCheckRequest;
 use tonic_health::pb::health_check_response::ServingStatus;
 use tonic_health::pb::health_client::HealthClient;
@@ -17,7 +19,7 @@ use super::values::Span;
 /// The flags of `alam probe`.
 #[derive(clap::Args, Debug)]
 pub struct ProbeArgs {
-    /// The server's gRPC address (plaintext).
+    /// The server's gRPC address.
     #[arg(
         long,
         value_name = "HOST:PORT",
@@ -32,6 +34,51 @@ pub struct ProbeArgs {
     /// How long to wait for the answer, connecting included.
     #[arg(long, value_name = "DURATION", default_value = "2s")]
     timeout: Span,
+    /// Speak TLS, trusting the server's certificate if this CA (PEM) signed it.
+    #[arg(long, value_name = "FILE", env = "ALAM_PROBE_TLS_CA")]
+    tls_ca: Option<PathBuf>,
+    /// The name the server's certificate must carry; by default the host of --addr.
+    #[arg(long, value_name = "NAME", requires = "tls_ca")]
+    tls_server_name: Option<String>,
+    /// The probe's own certificate (PEM), for a server that requires client certificates;
+    /// needs --tls-key.
+    #[arg(long, value_name = "FILE", requires_all = ["tls_ca", "tls_key"], env = "ALAM_PROBE_TLS_CERT")]
+    tls_cert: Option<PathBuf>,
+    /// The private key of --tls-cert (PEM).
+    #[arg(
+        long,
+        value_name = "FILE",
+        requires = "tls_cert",
+        env = "ALAM_PROBE_TLS_KEY"
+    )]
+    tls_key: Option<PathBuf>,
+}
+
+impl ProbeArgs {
+    /// The TLS configuration the flags ask for, if any; an error names the file it could not read.
+    fn tls(&self) -> Result<Option<ClientTlsConfig>, String> {
+        let Some(ca) = &self.tls_ca else {
+            return Ok(None);
+        };
+        let read = |path: &PathBuf| {
+            std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
+        };
+        let mut config = ClientTlsConfig::new().ca_certificate(Certificate::from_pem(read(ca)?));
+        let name = match &self.tls_server_name {
+            Some(name) => name.clone(),
+            None => self
+                .addr
+                .rsplit_once(':')
+                .map_or(self.addr.as_str(), |(host, _)| host)
+                .trim_matches(['[', ']'])
+                .to_string(),
+        };
+        config = config.domain_name(name);
+        if let (Some(cert), Some(key)) = (&self.tls_cert, &self.tls_key) {
+            config = config.identity(Identity::from_pem(read(cert)?, read(key)?));
+        }
+        Ok(Some(config))
+    }
 }
 
 /// Runs `alam probe`: prints the status (or why there is none) and exits 0 when SERVING.
@@ -71,9 +118,16 @@ pub fn run(args: ProbeArgs) -> ExitCode {
 }
 
 async fn check(args: &ProbeArgs) -> Result<ServingStatus, String> {
-    let endpoint = Endpoint::from_shared(format!("http://{}", args.addr))
+    let tls = args.tls()?;
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    let mut endpoint = Endpoint::from_shared(format!("{scheme}://{}", args.addr))
         .map_err(|e| format!("not an address: {e}"))?
         .connect_timeout(Duration::from_secs(1));
+    if let Some(tls) = tls {
+        endpoint = endpoint
+            .tls_config(tls)
+            .map_err(|e| format!("TLS: {}", error_chain(&e)))?;
+    }
     let channel = endpoint
         .connect()
         .await
