@@ -20,6 +20,7 @@ use std::time::{Duration, Instant};
 
 use crate::error::{Error, ExtractError};
 use crate::gazetteer::{Entity, Gazetteer, GazetteerSource, SurfaceKind};
+use crate::hash::FastMap;
 use crate::mention::{Form, Mention};
 use crate::normalize::{Normalizer, char_at, char_before, normalize};
 use crate::offsets::{OffsetEncoding, to_encoding};
@@ -103,7 +104,8 @@ impl Patterns {
             composed: Vec::new(),
             heads: Vec::new(),
         };
-        let mut index: HashMap<String, usize> = HashMap::new();
+        // Each pattern's text is kept once, as a key of this index, until the end.
+        let mut index: FastMap<String, usize> = FastMap::default();
         let mut composed: Vec<NameParts> = Vec::new();
         for (i, entity) in gazetteer.entities().iter().enumerate() {
             let entity_index = u32::try_from(i).expect("fewer than 2^32 entities");
@@ -189,6 +191,10 @@ impl Patterns {
                     .collect()
             })
             .collect();
+        patterns.texts = vec![String::new(); index.len()];
+        for (text, i) in index {
+            patterns.texts[i] = text;
+        }
         patterns.composed = vec![Vec::new(); patterns.texts.len()];
         for (parts, tails) in composed.into_iter().zip(tail_patterns) {
             let letters = parts.heads[0].chars().filter(|&c| is_word_char(c)).count();
@@ -206,19 +212,26 @@ impl Patterns {
         patterns
     }
 
-    /// The index of the pattern `text`, added with no sense if new.
-    fn pattern(&mut self, index: &mut HashMap<String, usize>, text: &str) -> usize {
+    /// The index of the pattern `text`, added with no sense if new (its text goes into `texts`
+    /// at the end of [`Patterns::collect`]).
+    fn pattern(&mut self, index: &mut FastMap<String, usize>, text: &str) -> usize {
         if let Some(&i) = index.get(text) {
             return i;
         }
-        self.texts.push(text.to_string());
         self.senses.push(Vec::new());
-        index.insert(text.to_string(), self.texts.len() - 1);
-        self.texts.len() - 1
+        index.insert(text.to_string(), self.senses.len() - 1);
+        self.senses.len() - 1
     }
 
-    fn add(&mut self, index: &mut HashMap<String, usize>, text: String, sense: Sense) {
-        let i = self.pattern(index, &text);
+    fn add(&mut self, index: &mut FastMap<String, usize>, text: String, sense: Sense) {
+        let i = match index.get(&text) {
+            Some(&i) => i,
+            None => {
+                self.senses.push(Vec::new());
+                index.insert(text, self.senses.len() - 1);
+                self.senses.len() - 1
+            }
+        };
         if !self.senses[i].contains(&sense) {
             self.senses[i].push(sense);
         }

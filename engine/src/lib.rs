@@ -72,6 +72,7 @@ pub mod demonym;
 mod error;
 mod extractor;
 mod gazetteer;
+mod hash;
 mod mention;
 pub mod normalize;
 mod offsets;

@@ -162,11 +162,39 @@ impl Trie {
         }
         let alphabet = Alphabet::of(patterns);
         // The patterns in byte order: those that share a prefix are next to each other, so
-        // each state is a range of this order, and its children split that range.
-        let mut order: Vec<u32> = (0..patterns.len() as u32).collect();
-        order.sort_unstable_by(|&a, &b| patterns[a as usize].cmp(&patterns[b as usize]));
-        // How far into its pattern each entry of `order` has been followed, in bytes.
-        let mut cursor: Vec<u32> = vec![0; patterns.len()];
+        // each state is a range of this order, and its children split that range. The first
+        // eight bytes, as a number, decide most comparisons without reading the patterns.
+        let prefix = |p: &str| {
+            let mut key = [0u8; 8];
+            let len = p.len().min(8);
+            key[..len].copy_from_slice(&p.as_bytes()[..len]);
+            u64::from_be_bytes(key)
+        };
+        let mut keyed: Vec<(u64, u32)> = (0..patterns.len() as u32)
+            .map(|i| (prefix(&patterns[i as usize]), i))
+            .collect();
+        keyed.sort_unstable_by(|a, b| {
+            a.0.cmp(&b.0)
+                .then_with(|| patterns[a.1 as usize].cmp(&patterns[b.1 as usize]))
+        });
+        let order: Vec<u32> = keyed.into_iter().map(|(_, i)| i).collect();
+        // Their bytes end to end in that order: each level below sweeps the patterns in order,
+        // and so reads memory in sequence rather than from each pattern's own allocation.
+        let total: usize = patterns.iter().map(String::len).sum();
+        if total >= u32::MAX as usize {
+            return Err(TooManyStates);
+        }
+        let mut text: Vec<u8> = Vec::with_capacity(total);
+        // How far each entry of `order` has been followed (a byte offset in `text`), and where
+        // it ends.
+        let mut cursor: Vec<u32> = Vec::with_capacity(patterns.len());
+        let mut end: Vec<u32> = Vec::with_capacity(patterns.len());
+        for &i in &order {
+            cursor.push(text.len() as u32);
+            text.extend_from_slice(patterns[i as usize].as_bytes());
+            end.push(text.len() as u32);
+        }
+        let next_char = |at: u32| crate::normalize::char_at(&text, at as usize);
         let mut trie = Trie {
             alphabet,
             first_child: Vec::new(),
@@ -186,7 +214,7 @@ impl Trie {
                     .push(u32::try_from(child_base).map_err(|_| TooManyStates)?);
                 let (mut i, hi) = (lo as usize, hi as usize);
                 // A pattern that ends here sorts first in its range.
-                while i < hi && cursor[i] as usize == patterns[order[i] as usize].len() {
+                while i < hi && cursor[i] == end[i] {
                     if state != 0 {
                         trie.pattern[state] = order[i];
                         trie.label[state] |= ENDS_PATTERN;
@@ -194,9 +222,9 @@ impl Trie {
                     i += 1;
                 }
                 while i < hi {
-                    let c = next_char(&patterns[order[i] as usize], cursor[i]);
+                    let c = next_char(cursor[i]);
                     let mut j = i;
-                    while j < hi && next_char(&patterns[order[j] as usize], cursor[j]) == c {
+                    while j < hi && next_char(cursor[j]) == c {
                         cursor[j] += c.len_utf8() as u32;
                         j += 1;
                     }
@@ -293,14 +321,6 @@ impl Trie {
                 + self.dense.capacity())
                 * std::mem::size_of::<u32>()
     }
-}
-
-/// The character of `pattern` at byte `at` (which is below its length).
-fn next_char(pattern: &str, at: u32) -> char {
-    pattern[at as usize..]
-        .chars()
-        .next()
-        .expect("a cursor below the pattern's length")
 }
 
 #[cfg(test)]
