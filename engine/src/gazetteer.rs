@@ -452,16 +452,17 @@ impl Gazetteer {
                 }
             }
         }
-        // Every variant made, with the entities it was made for and from which source.
-        let mut made: FastMap<String, Vec<(usize, String)>> = FastMap::default();
-        let mut per_entity: Vec<Vec<GeneratedVariant>> = vec![Vec::new(); self.entities.len()];
-        for (i, entity) in self.entities.iter().enumerate() {
+        // Each entity's variants, less those it lists or made already: independent from one
+        // entity to the next, so the entities are shared out among the cores.
+        let entities = &self.entities;
+        let listed = &listed;
+        let variants_of = |i: usize| -> Vec<GeneratedVariant> {
+            let mut own = Vec::new();
             if !wanted[i] {
-                continue;
+                return own;
             }
-            let own = &mut per_entity[i];
             let mut own_texts: FastSet<String> = FastSet::default();
-            for (surface, kind) in entity.variant_sources() {
+            for (surface, kind) in entities[i].variant_sources() {
                 let source = normalize(surface).trim().to_string();
                 for text in variants::generate(&source) {
                     if listed.get(&text).is_some_and(|o| o.contains(&i))
@@ -469,15 +470,37 @@ impl Gazetteer {
                     {
                         continue; // the entity lists it, or made it already
                     }
-                    made.entry(text.clone())
-                        .or_default()
-                        .push((i, source.clone()));
                     own.push(GeneratedVariant {
                         text,
                         source: source.clone(),
                         kind,
                     });
                 }
+            }
+            own
+        };
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let chunk = entities.len().div_ceil(threads).max(1);
+        let per_entity: Vec<Vec<GeneratedVariant>> = std::thread::scope(|scope| {
+            let workers: Vec<_> = (0..entities.len())
+                .step_by(chunk)
+                .map(|from| {
+                    let to = (from + chunk).min(entities.len());
+                    scope.spawn(move || (from..to).map(variants_of).collect::<Vec<_>>())
+                })
+                .collect();
+            workers
+                .into_iter()
+                .flat_map(|w| w.join().expect("variant generation does not panic"))
+                .collect()
+        });
+        // Every variant made, with the entities it was made for and from which source.
+        let mut made: FastMap<String, Vec<(usize, String)>> = FastMap::default();
+        for (i, variants) in per_entity.iter().enumerate() {
+            for v in variants {
+                made.entry(v.text.clone())
+                    .or_default()
+                    .push((i, v.source.clone()));
             }
         }
         for (i, variants) in per_entity.into_iter().enumerate() {
