@@ -631,9 +631,10 @@ impl Extractor {
     ) {
         let haystack = normalizer.as_bytes();
         self.trie.matches_at(haystack, start, |end, pattern| {
-            if !normalizer.is_source_boundary(start)
+            // The right edge first: most matches that fail, fail there.
+            if !is_right_edge(haystack, end)
+                || !normalizer.is_source_boundary(start)
                 || !normalizer.is_source_boundary(end)
-                || !is_right_edge(haystack, end)
             {
                 return;
             }

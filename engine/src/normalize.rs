@@ -125,6 +125,9 @@ pub struct Normalizer {
     /// The current shift, `original - normalized` (wrapping): a character written at the
     /// offsets it predicts extends the last entry of `shifts`.
     shift: u32,
+    /// Whether a character expanded into several (a ligature): only then can two normalized
+    /// characters come from the same original one.
+    expanded: bool,
     in_space: bool,
 }
 
@@ -159,6 +162,7 @@ impl Normalizer {
             original: 0,
         });
         self.shift = 0;
+        self.expanded = false;
         self.text.reserve(original.len());
         self.in_space = false;
         let bytes = original.as_bytes();
@@ -202,6 +206,7 @@ impl Normalizer {
             Fold::Space => self.push_space(at),
             Fold::Attached | Fold::Invisible => {}
             Fold::Expand(expansion) => {
+                self.expanded = true;
                 for c in expansion.chars() {
                     match fold_any(c) {
                         Fold::Keep => self.push_char(c, at),
@@ -296,7 +301,14 @@ impl Normalizer {
     /// Whether normalized bytes `i - 1` and `i` came from different original characters: a
     /// match may only start or end there (not inside a ligature's expansion).
     pub fn is_source_boundary(&self, i: usize) -> bool {
-        i == 0 || i == self.text.len() || self.origin(i - 1) != self.origin(i)
+        if i == 0 || i == self.text.len() {
+            return true;
+        }
+        if !self.expanded {
+            // Every normalized character has an original of its own: a boundary is a start.
+            return self.text[i] & 0xC0 != 0x80;
+        }
+        self.origin(i - 1) != self.origin(i)
     }
 
     /// Maps the normalized byte range `start..end` (non-empty) back to a byte range of
