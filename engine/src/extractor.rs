@@ -583,7 +583,7 @@ impl Extractor {
         while at < haystack.len() {
             let (word, len) = self.word_chars.at(haystack, at);
             if !after_word {
-                self.candidates_at(normalizer, at, candidates);
+                self.candidates_at(normalizer, at, Prefix::WordStart, candidates);
                 if word {
                     let first = char_at(haystack, at);
                     self.candidates_after_proclitics(normalizer, at, first, candidates);
@@ -613,23 +613,34 @@ impl Extractor {
         let Some(second) = letter_at(next).filter(|&c| is_word_char(c)) else {
             return;
         };
-        self.candidates_at(normalizer, next, candidates);
+        let one_letter = Prefix::Proclitic {
+            len: next - at,
+            ends_in_lam: first == 'ل',
+        };
+        self.candidates_at(normalizer, next, one_letter, candidates);
         if matches!(first, 'و' | 'ف') && matches!(second, 'ب' | 'ل' | 'ك') {
             let after = next + second.len_utf8();
             if letter_at(after).is_some_and(is_word_char) {
-                self.candidates_at(normalizer, after, candidates);
+                let two_letters = Prefix::Proclitic {
+                    len: after - at,
+                    ends_in_lam: second == 'ل',
+                };
+                self.candidates_at(normalizer, after, two_letters, candidates);
             }
         }
     }
 
-    /// The candidates that start at byte `start` of the normalized text.
+    /// The candidates that start at byte `start` of the normalized text, after `prefix` in its
+    /// word (known from where the walk starts: what [`prefix_before`] would find there).
     fn candidates_at(
         &self,
         normalizer: &Normalizer,
         start: usize,
+        prefix: Prefix,
         candidates: &mut Vec<Candidate>,
     ) {
         let haystack = normalizer.as_bytes();
+        debug_assert_eq!(prefix, prefix_before(haystack, start));
         self.trie.matches_at(haystack, start, |end, pattern| {
             // The right edge first: most matches that fail, fail there.
             if !is_right_edge(haystack, end)
@@ -638,7 +649,6 @@ impl Extractor {
             {
                 return;
             }
-            let prefix = prefix_before(haystack, start);
             if self.senses[pattern].iter().any(|s| s.attach.allows(prefix)) {
                 candidates.push(Candidate {
                     start,
