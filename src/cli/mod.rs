@@ -11,6 +11,7 @@ use std::fs::File;
 use std::io::{self, BufRead, BufReader, BufWriter, Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use clap::{Parser, Subcommand};
 use serde::{Deserialize, Serialize};
@@ -351,8 +352,9 @@ fn parse_jsonl_line(line: Vec<u8>, at: String) -> Option<JsonlItem> {
     })
 }
 
-/// Each document's output line (`None` for a report), the documents shared out among the cores
-/// in consecutive runs; one document, or one core, is extracted on this thread.
+/// Each document's output line (`None` for a report). This thread and one helper per other core
+/// take the documents one at a time, the next one not yet taken: on a machine whose other cores
+/// are busy, this thread does most of the work and nothing waits for a helper that is not running.
 fn extract_batch(
     extractor: &Extractor,
     batch: &[JsonlItem],
@@ -377,17 +379,32 @@ fn extract_batch(
     if documents <= 1 || threads == 1 {
         return batch.iter().map(output).collect();
     }
-    let chunk = batch.len().div_ceil(threads);
+    let next = AtomicUsize::new(0);
+    let work = || {
+        let mut done = Vec::new();
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            let Some(item) = batch.get(i) else {
+                return done;
+            };
+            done.push((i, output(item)));
+        }
+    };
+    let mut outputs: Vec<Option<Result<Vec<u8>, Failure>>> = Vec::new();
+    outputs.resize_with(batch.len(), || None);
     std::thread::scope(|scope| {
-        let workers: Vec<_> = batch
-            .chunks(chunk)
-            .map(|items| scope.spawn(move || items.iter().map(output).collect::<Vec<_>>()))
+        let helpers: Vec<_> = (1..threads.min(documents))
+            .map(|_| scope.spawn(work))
             .collect();
-        workers
+        let mine = work();
+        let theirs = helpers
             .into_iter()
-            .flat_map(|w| w.join().expect("extraction does not panic"))
-            .collect()
-    })
+            .flat_map(|h| h.join().expect("extraction does not panic"));
+        for (i, output) in mine.into_iter().chain(theirs) {
+            outputs[i] = output;
+        }
+    });
+    outputs
 }
 
 /// What [`read_line_capped`] read.
