@@ -3,10 +3,16 @@
 spaCy's PhraseMatcher on the same aliases, the same corpus and the same scorer.
 
   compare.py corpus OUT.jsonl [MB]        the corpus: seed sentences, deterministic shuffle
-  compare.py run TOOL ALIASES.tsv CORPUS.jsonl GOLD_DIR [--max-mb N]
+  compare.py run TOOL ALIASES.tsv CORPUS.jsonl GOLD_DIR [--max-mb N] [--label L] [--no-quality]
                                           time one Python tool, score it; print one JSON line
   compare.py score-alam ALAM_OUTPUT.jsonl GOLD_DIR   score `alam extract` output; JSON line
-  compare.py table RESULTS.jsonl          the Markdown table
+  compare.py cli-time TIME_V_OUTPUT CORPUS.jsonl      the CLI's run from `/usr/bin/time -v`; JSON line
+  compare.py label LABEL [EXTRA_JSON]     stdin's JSON line (from the throughput example) named
+                                          LABEL, EXTRA_JSON's fields added
+  compare.py gazetteer-fields             stdin's entities (export_aliases --jsonl) with only the
+                                          fields the JSON Lines gazetteer format reads
+  compare.py table RESULTS.jsonl          the Markdown table: per tool, the median of its runs
+                                          and their spread, then the ratios that matter
 
 How the Python tools are used (what "a few lines of Python" does in practice, see BENCHMARKS.md):
 they get the raw (unnormalized) names, aliases and the 16 written demonym forms of each stem from
@@ -196,7 +202,7 @@ def strict_lenient(gold, preds):
     return {"strict_p": s[0], "strict_r": s[1], "strict_f1": s[2], "lenient_f1": l[2]}
 
 
-def run(tool, aliases, corpus, gold_dir, max_mb):
+def run(tool, aliases, corpus, gold_dir, max_mb, label=None, with_quality=True):
     docs = [json.loads(line)["text"] for line in open(corpus, encoding="utf-8")]
     if max_mb:
         kept, size = [], 0
@@ -218,10 +224,10 @@ def run(tool, aliases, corpus, gold_dir, max_mb):
     for d in docs:
         mentions += len(matcher.find(d))
     run_s = time.perf_counter() - t
-    result = {"tool": tool, "patterns": len(surfaces), "documents": len(docs), "mb": mb,
+    result = {"tool": label or tool, "patterns": len(surfaces), "documents": len(docs), "mb": mb,
               "build_s": build_s, "run_s": run_s, "mb_per_s": mb / run_s, "mentions": mentions,
               "rss_corpus_mib": rss_before, "rss_after_build_mib": rss_built, "peak_rss_mib": peak_rss_mib()}
-    if not tool.endswith("(scan only)"):
+    if with_quality and not tool.endswith("(scan only)"):
         result.update(quality(matcher.find, gold_dir))
     print(json.dumps(result))
 
@@ -234,16 +240,63 @@ def score_alam(path, gold_dir):
     print(json.dumps(strict_lenient(scorer.load_gold(gold_dir), preds)))
 
 
+def cli_time(time_output, corpus):
+    t = {}
+    for line in open(time_output):
+        k, _, v = line.strip().rpartition(": ")
+        t[k] = v
+    h, m, s = (["0", "0"] + t["Elapsed (wall clock) time (h:mm:ss or m:ss)"].split(":"))[-3:]
+    wall = int(h) * 3600 + int(m) * 60 + float(s)
+    mb = sum(len(json.loads(l)["text"].encode()) for l in open(corpus)) / 1e6
+    print(json.dumps({"tool": "alam extract --jsonl (CLI, end to end)", "mb": mb, "run_s": wall,
+                      "mb_per_s": mb / wall, "peak_rss_mib": int(t["Maximum resident set size (kbytes)"]) / 1024}))
+
+
+def label(name, extra):
+    r = json.loads(sys.stdin.read())
+    r["tool"] = name
+    r.update(json.loads(extra) if extra else {})
+    print(json.dumps(r))
+
+
+GAZETTEER_FIELDS = {"id", "name_ar", "name_en", "aliases", "short_names", "standalone_short_names", "demonym_stems",
+                    "demonym_plurals", "variants", "wikidata", "attributes"}
+
+
+def gazetteer_fields():
+    for line in sys.stdin:
+        print(json.dumps({k: v for k, v in json.loads(line).items() if k in GAZETTEER_FIELDS}, ensure_ascii=False))
+
+
+def median(values):
+    values = sorted(values)
+    n = len(values)
+    return values[n // 2] if n % 2 else (values[n // 2 - 1] + values[n // 2]) / 2
+
+
 def table(path):
     rows = [json.loads(line) for line in open(path) if line.strip()]
-    print("| tool | patterns | corpus MB | build s | MB/s | peak RSS MiB | RSS after build MiB | strict P | strict R | strict F1 | lenient F1 |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    tools = {}
     for r in rows:
+        tools.setdefault(r["tool"], []).append(r)
+    print("| tool | patterns | corpus MB | build s | runs | MB/s median | MB/s min–max | peak RSS MiB | RSS after build MiB | strict P | strict R | strict F1 | lenient F1 |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    medians = {}
+    for tool, runs in tools.items():
+        speeds = [r["mb_per_s"] for r in runs]
+        medians[tool] = median(speeds)
+        r = min(runs, key=lambda r: abs(r["mb_per_s"] - medians[tool]))  # the median run's other figures
         def f(k, fmt):
             return format(r[k], fmt) if isinstance(r.get(k), (int, float)) else "–"
-        print(f"| {r['tool']} | {f('patterns', 'd')} | {f('mb', '.1f')} | {f('build_s', '.3f')} | {f('mb_per_s', '.1f')} "
-              f"| {f('peak_rss_mib', '.0f')} | {f('rss_after_build_mib', '.0f')} | {f('strict_p', '.3f')} | {f('strict_r', '.3f')} "
-              f"| {f('strict_f1', '.3f')} | {f('lenient_f1', '.3f')} |")
+        print(f"| {tool} | {f('patterns', 'd')} | {f('mb', '.1f')} | {f('build_s', '.3f')} | {len(runs)} | {medians[tool]:.1f} "
+              f"| {min(speeds):.1f}–{max(speeds):.1f} | {f('peak_rss_mib', '.0f')} | {f('rss_after_build_mib', '.0f')} "
+              f"| {f('strict_p', '.3f')} | {f('strict_r', '.3f')} | {f('strict_f1', '.3f')} | {f('lenient_f1', '.3f')} |")
+    print()
+    for a, b in [("alam (in-process)", "ahocorasick-rs (leftmost-longest)"),
+                 ("alam (in-process), 100k aliases", "ahocorasick-rs (leftmost-longest), 100k aliases"),
+                 ("alam extract --jsonl (CLI, end to end)", "alam (in-process)")]:
+        if a in medians and b in medians:
+            print(f"- {a} / {b}: {medians[a] / medians[b]:.2f}× (medians)")
 
 
 if __name__ == "__main__":
@@ -251,10 +304,20 @@ if __name__ == "__main__":
     if cmd == "corpus":
         make_corpus("tests/golden" if len(args) < 3 else args[2], args[0], float(args[1]) if len(args) > 1 else 20)
     elif cmd == "run":
-        max_mb = None
+        max_mb, name, with_quality = None, None, True
         if "--max-mb" in args:
             i = args.index("--max-mb"); max_mb = float(args[i + 1]); del args[i:i + 2]
-        run(args[0], args[1], args[2], args[3], max_mb)
+        if "--label" in args:
+            i = args.index("--label"); name = args[i + 1]; del args[i:i + 2]
+        if "--no-quality" in args:
+            args.remove("--no-quality"); with_quality = False
+        run(args[0], args[1], args[2], args[3], max_mb, name, with_quality)
+    elif cmd == "cli-time":
+        cli_time(args[0], args[1])
+    elif cmd == "label":
+        label(args[0], args[1] if len(args) > 1 else None)
+    elif cmd == "gazetteer-fields":
+        gazetteer_fields()
     elif cmd == "score-alam":
         score_alam(args[0], args[1])
     elif cmd == "table":

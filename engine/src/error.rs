@@ -223,8 +223,8 @@ impl fmt::Display for ExtractError {
 
 impl std::error::Error for ExtractError {}
 
-/// An extractor that could not be built: its gazetteer did not load, or the automaton could not
-/// be compiled (too large for the automaton's limits).
+/// An extractor that could not be built: its gazetteer did not load, or its patterns are too
+/// large for the trie.
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum Error {
@@ -235,8 +235,11 @@ pub enum Error {
         /// Where the gazetteers came from.
         source: GazetteerSource,
     },
-    /// The automaton could not be built (its patterns exceed aho-corasick's limits).
-    Automaton(aho_corasick::BuildError),
+    /// The patterns hold more characters than the trie can index (2^32 states).
+    TooManyPatternCharacters {
+        /// The characters of every pattern, in all.
+        characters: usize,
+    },
 }
 
 impl fmt::Display for Error {
@@ -247,7 +250,10 @@ impl fmt::Display for Error {
                 f,
                 "{source}: no entities (no *.toml or *.jsonl file holds one)"
             ),
-            Error::Automaton(e) => write!(f, "cannot build the automaton: {e}"),
+            Error::TooManyPatternCharacters { characters } => write!(
+                f,
+                "cannot build the trie: its patterns hold {characters} characters, more than it can index"
+            ),
         }
     }
 }
@@ -257,7 +263,7 @@ impl std::error::Error for Error {
         match self {
             Error::Gazetteer(e) => Some(e),
             Error::NoEntities { .. } => None,
-            Error::Automaton(e) => Some(e),
+            Error::TooManyPatternCharacters { .. } => None,
         }
     }
 }

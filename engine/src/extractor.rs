@@ -1,15 +1,16 @@
-//! The extractor: one automaton over every normalized alias, and the rules that turn its
-//! candidates into mentions.
+//! The extractor: one trie over every normalized alias, and the rules that turn its candidates
+//! into mentions.
 //!
 //! Building an [`Extractor`] normalizes every surface of every entity (names, aliases, short
 //! names, derived demonym forms, and the lam-lam variant of those that begin with ال) and
-//! compiles them into one Aho-Corasick automaton. The extractor is immutable afterwards and
+//! compiles them into one trie ([`crate::trie`]). The extractor is immutable afterwards and
 //! shared by every request (`Send + Sync`).
 //!
-//! Extraction normalizes the text, runs an overlapping search so that no valid candidate is
-//! hidden behind an invalid longer one, keeps the candidates that stand as words ([`crate::words`]),
-//! chooses among overlapping ones (the longest, then the leftmost), resolves short names and
-//! ambiguous aliases within the document, and maps spans back to the original text.
+//! Extraction normalizes the text, walks the trie from every place where a name may start (a
+//! word start, after a proclitic), so that every valid candidate is found, none hidden behind an
+//! invalid longer one; keeps the candidates that stand as words ([`crate::words`]), chooses among
+//! overlapping ones (the longest, then the leftmost), resolves short names and ambiguous aliases
+//! within the document, and maps spans back to the original text.
 
 use std::cell::RefCell;
 use std::cmp::Reverse;
@@ -17,101 +18,14 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::time::{Duration, Instant};
 
-use aho_corasick::automaton::Automaton;
-use aho_corasick::dfa;
-use aho_corasick::nfa::contiguous;
-use aho_corasick::{Anchored, MatchKind, StartKind};
-
 use crate::error::{Error, ExtractError};
 use crate::gazetteer::{Entity, Gazetteer, GazetteerSource, SurfaceKind};
+use crate::hash::FastMap;
 use crate::mention::{Form, Mention};
 use crate::normalize::{Normalizer, char_at, char_before, normalize};
 use crate::offsets::{OffsetEncoding, to_encoding};
-use crate::words::{Prefix, is_right_edge, is_word_char, prefix_before};
-
-/// Above this many patterns the automaton is a contiguous NFA rather than a DFA: a DFA over
-/// hundreds of thousands of aliases costs gigabytes for little gain in speed.
-const DFA_PATTERN_LIMIT: usize = 20_000;
-
-/// The automaton over every pattern, walked anchored: a name starts only at a word start or
-/// right after a proclitic, so extraction walks the trie from those places only, instead of
-/// scanning every byte for matches that the word rules would then throw away.
-enum Trie {
-    Dfa(dfa::DFA),
-    Nfa(contiguous::NFA),
-}
-
-impl Trie {
-    fn build(patterns: &[String]) -> Result<Trie, aho_corasick::BuildError> {
-        Ok(if patterns.len() <= DFA_PATTERN_LIMIT {
-            Trie::Dfa(
-                dfa::DFA::builder()
-                    .match_kind(MatchKind::Standard)
-                    .start_kind(StartKind::Anchored)
-                    .build(patterns)?,
-            )
-        } else {
-            Trie::Nfa(
-                contiguous::NFA::builder()
-                    .match_kind(MatchKind::Standard)
-                    .build(patterns)?,
-            )
-        })
-    }
-
-    fn kind(&self) -> &'static str {
-        match self {
-            Trie::Dfa(_) => "anchored DFA",
-            Trie::Nfa(_) => "contiguous NFA, walked anchored",
-        }
-    }
-
-    fn memory_usage(&self) -> usize {
-        match self {
-            Trie::Dfa(a) => a.memory_usage(),
-            Trie::Nfa(a) => a.memory_usage(),
-        }
-    }
-
-    /// Calls `found(end, pattern)` for every pattern that starts at `start` in `haystack`.
-    fn matches_at(&self, haystack: &[u8], start: usize, found: impl FnMut(usize, usize)) {
-        match self {
-            Trie::Dfa(a) => walk(a, haystack, start, found),
-            Trie::Nfa(a) => walk(a, haystack, start, found),
-        }
-    }
-}
-
-/// Walks `automaton` anchored at `start`, reporting each pattern that ends along the way. A
-/// Standard automaton copies into a state the matches of its suffixes (for unanchored search):
-/// those do not start at `start`, and are skipped.
-fn walk<A: Automaton>(
-    automaton: &A,
-    haystack: &[u8],
-    start: usize,
-    mut found: impl FnMut(usize, usize),
-) {
-    let Ok(mut state) = automaton.start_state(Anchored::Yes) else {
-        return;
-    };
-    for (i, &byte) in haystack[start..].iter().enumerate() {
-        state = automaton.next_state(Anchored::Yes, state, byte);
-        if automaton.is_special(state) {
-            if automaton.is_dead(state) {
-                return;
-            }
-            if automaton.is_match(state) {
-                let end = start + i + 1;
-                for k in 0..automaton.match_len(state) {
-                    let pattern = automaton.match_pattern(state, k);
-                    if end - automaton.pattern_len(pattern) == start {
-                        found(end, pattern.as_usize());
-                    }
-                }
-            }
-        }
-    }
-}
+use crate::trie::Trie;
+use crate::words::{Prefix, WordChars, is_right_edge, is_word_char, prefix_before};
 
 /// Where a surface may stand inside a word.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -148,7 +62,7 @@ struct Sense {
 }
 
 /// A person's name of several words, matched by its parts: its last word (the tail, a pattern
-/// of the automaton) and the words before it (the head, checked by looking back from the tail).
+/// of the trie) and the words before it (the head, checked by looking back from the tail).
 ///
 /// This is how the spelling variants of full names are matched without listing every
 /// combination (the variants of the head times those of the tail) as a pattern, and how a name
@@ -160,11 +74,11 @@ struct ComposedName {
     heads: usize,
     /// Whether words may stand between head and tail: only for a head of three letters or more.
     inner_parts: bool,
-    /// The pattern index (past the automaton's own) whose single sense names the person.
+    /// The pattern index (past the trie's own) whose single sense names the person.
     pattern: usize,
 }
 
-/// The patterns of the automaton (distinct normalized surfaces) and their senses, then the
+/// The patterns of the trie (distinct normalized surfaces) and their senses, then the
 /// patterns that stand for composed names (they have senses but no text).
 struct Patterns {
     texts: Vec<String>,
@@ -190,7 +104,8 @@ impl Patterns {
             composed: Vec::new(),
             heads: Vec::new(),
         };
-        let mut index: HashMap<String, usize> = HashMap::new();
+        // Each pattern's text is kept once, as a key of this index, until the end.
+        let mut index: FastMap<String, usize> = FastMap::default();
         let mut composed: Vec<NameParts> = Vec::new();
         for (i, entity) in gazetteer.entities().iter().enumerate() {
             let entity_index = u32::try_from(i).expect("fewer than 2^32 entities");
@@ -276,6 +191,10 @@ impl Patterns {
                     .collect()
             })
             .collect();
+        patterns.texts = vec![String::new(); index.len()];
+        for (text, i) in index {
+            patterns.texts[i] = text;
+        }
         patterns.composed = vec![Vec::new(); patterns.texts.len()];
         for (parts, tails) in composed.into_iter().zip(tail_patterns) {
             let letters = parts.heads[0].chars().filter(|&c| is_word_char(c)).count();
@@ -293,19 +212,26 @@ impl Patterns {
         patterns
     }
 
-    /// The index of the pattern `text`, added with no sense if new.
-    fn pattern(&mut self, index: &mut HashMap<String, usize>, text: &str) -> usize {
+    /// The index of the pattern `text`, added with no sense if new (its text goes into `texts`
+    /// at the end of [`Patterns::collect`]).
+    fn pattern(&mut self, index: &mut FastMap<String, usize>, text: &str) -> usize {
         if let Some(&i) = index.get(text) {
             return i;
         }
-        self.texts.push(text.to_string());
         self.senses.push(Vec::new());
-        index.insert(text.to_string(), self.texts.len() - 1);
-        self.texts.len() - 1
+        index.insert(text.to_string(), self.senses.len() - 1);
+        self.senses.len() - 1
     }
 
-    fn add(&mut self, index: &mut HashMap<String, usize>, text: String, sense: Sense) {
-        let i = self.pattern(index, &text);
+    fn add(&mut self, index: &mut FastMap<String, usize>, text: String, sense: Sense) {
+        let i = match index.get(&text) {
+            Some(&i) => i,
+            None => {
+                self.senses.push(Vec::new());
+                index.insert(text, self.senses.len() - 1);
+                self.senses.len() - 1
+            }
+        };
         if !self.senses[i].contains(&sense) {
             self.senses[i].push(sense);
         }
@@ -368,16 +294,16 @@ pub struct ExtractOptions {
     pub types: TypeFilter,
 }
 
-/// Figures about the automaton, for `GetInfo`, `alam check` and the benchmarks.
+/// Figures about the trie, for `GetInfo`, `alam check` and the benchmarks.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BuildStats {
-    /// Distinct normalized surfaces in the automaton.
+    /// Distinct normalized surfaces in the trie.
     pub patterns: usize,
-    /// Time to normalize the surfaces and build the automaton.
+    /// Time to normalize the surfaces and build the trie.
     pub build_time: Duration,
-    /// Heap memory of the automaton.
+    /// Heap memory of the trie.
     pub automaton_bytes: usize,
-    /// The automaton's kind (`DFA` or `contiguous NFA`).
+    /// What the matcher is (the trie, walked anchored).
     pub automaton_kind: &'static str,
 }
 
@@ -417,6 +343,7 @@ pub struct Extractor {
     senses: Vec<Vec<Sense>>,
     composed: Vec<Vec<ComposedName>>,
     heads: Vec<Vec<String>>,
+    word_chars: WordChars,
     /// The gazetteers' types, sorted: known once here, checked by every filtered request.
     types: Vec<String>,
     stats: BuildStats,
@@ -486,16 +413,18 @@ impl Scratch {
 }
 
 impl Extractor {
-    /// Builds the automaton over every surface of `gazetteer`.
+    /// Builds the trie over every surface of `gazetteer`.
     pub fn new(gazetteer: Gazetteer) -> Result<Extractor, Error> {
         let started = Instant::now();
         let patterns = Patterns::collect(&gazetteer);
-        let trie = Trie::build(&patterns.texts).map_err(Error::Automaton)?;
+        let trie = Trie::build(&patterns.texts).map_err(|_| Error::TooManyPatternCharacters {
+            characters: patterns.texts.iter().map(|t| t.chars().count()).sum(),
+        })?;
         let stats = BuildStats {
             patterns: patterns.texts.len(),
             build_time: started.elapsed(),
             automaton_bytes: trie.memory_usage(),
-            automaton_kind: trie.kind(),
+            automaton_kind: "trie, walked anchored",
         };
         let types = gazetteer.types().into_iter().map(str::to_string).collect();
         Ok(Extractor {
@@ -505,6 +434,7 @@ impl Extractor {
             senses: patterns.senses,
             composed: patterns.composed,
             heads: patterns.heads,
+            word_chars: WordChars::new(),
             stats,
         })
     }
@@ -548,7 +478,7 @@ impl Extractor {
         &self.gazetteer
     }
 
-    /// Figures about the automaton.
+    /// Figures about the trie.
     pub fn stats(&self) -> &BuildStats {
         &self.stats
     }
@@ -642,7 +572,7 @@ impl Extractor {
         self.mentions(text, normalizer, resolved, options)
     }
 
-    /// Every match of the automaton that stands as a word under at least one of its senses: the
+    /// Every match of the trie that stands as a word under at least one of its senses: the
     /// trie is walked from each word start and from after each proclitic, the only places where
     /// the word rules let a name start.
     fn find_candidates(&self, normalizer: &Normalizer, candidates: &mut Vec<Candidate>) {
@@ -651,16 +581,16 @@ impl Extractor {
         let mut after_word = false;
         let mut at = 0;
         while at < haystack.len() {
-            let c = char_at(haystack, at);
-            let word = is_word_char(c);
+            let (word, len) = self.word_chars.at(haystack, at);
             if !after_word {
-                self.candidates_at(normalizer, at, candidates);
+                self.candidates_at(normalizer, at, Prefix::WordStart, candidates);
                 if word {
-                    self.candidates_after_proclitics(normalizer, at, c, candidates);
+                    let first = char_at(haystack, at);
+                    self.candidates_after_proclitics(normalizer, at, first, candidates);
                 }
             }
             after_word = word;
-            at += c.len_utf8();
+            at += len;
         }
     }
 
@@ -683,31 +613,42 @@ impl Extractor {
         let Some(second) = letter_at(next).filter(|&c| is_word_char(c)) else {
             return;
         };
-        self.candidates_at(normalizer, next, candidates);
+        let one_letter = Prefix::Proclitic {
+            len: next - at,
+            ends_in_lam: first == 'ل',
+        };
+        self.candidates_at(normalizer, next, one_letter, candidates);
         if matches!(first, 'و' | 'ف') && matches!(second, 'ب' | 'ل' | 'ك') {
             let after = next + second.len_utf8();
             if letter_at(after).is_some_and(is_word_char) {
-                self.candidates_at(normalizer, after, candidates);
+                let two_letters = Prefix::Proclitic {
+                    len: after - at,
+                    ends_in_lam: second == 'ل',
+                };
+                self.candidates_at(normalizer, after, two_letters, candidates);
             }
         }
     }
 
-    /// The candidates that start at byte `start` of the normalized text.
+    /// The candidates that start at byte `start` of the normalized text, after `prefix` in its
+    /// word (known from where the walk starts: what [`prefix_before`] would find there).
     fn candidates_at(
         &self,
         normalizer: &Normalizer,
         start: usize,
+        prefix: Prefix,
         candidates: &mut Vec<Candidate>,
     ) {
         let haystack = normalizer.as_bytes();
+        debug_assert_eq!(prefix, prefix_before(haystack, start));
         self.trie.matches_at(haystack, start, |end, pattern| {
-            if !normalizer.is_source_boundary(start)
+            // The right edge first: most matches that fail, fail there.
+            if !is_right_edge(haystack, end)
+                || !normalizer.is_source_boundary(start)
                 || !normalizer.is_source_boundary(end)
-                || !is_right_edge(haystack, end)
             {
                 return;
             }
-            let prefix = prefix_before(haystack, start);
             if self.senses[pattern].iter().any(|s| s.attach.allows(prefix)) {
                 candidates.push(Candidate {
                     start,

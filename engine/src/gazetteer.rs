@@ -39,7 +39,7 @@
 //! names the file, the line or entity, and the problem. The default gazetteers are compiled into
 //! the binary.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -47,6 +47,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::demonym;
 use crate::error::{GazetteerError, Location, Problem};
+use crate::hash::{FastMap, FastSet};
 use crate::normalize::normalize;
 use crate::variants;
 use crate::words::{FUNCTION_WORDS, is_word_char};
@@ -180,7 +181,7 @@ pub enum Refusal {
 #[derive(Clone, Debug)]
 pub struct Gazetteer {
     entities: Vec<Entity>,
-    by_id: HashMap<String, usize>,
+    by_id: FastMap<String, usize>,
     files: Vec<FileInfo>,
     version: String,
     refused: Vec<RefusedVariant>,
@@ -377,14 +378,14 @@ impl Gazetteer {
     ) -> Result<Gazetteer, GazetteerError> {
         let mut gazetteer = Gazetteer {
             entities: Vec::new(),
-            by_id: HashMap::new(),
+            by_id: FastMap::default(),
             files: Vec::new(),
             version: String::new(),
             refused: Vec::new(),
         };
-        let mut refused_variants: HashSet<String> = HashSet::new();
+        let mut refused_variants: FastSet<String> = FastSet::default();
         let mut wants_variants: Vec<bool> = Vec::new();
-        let mut first_file: HashMap<String, PathBuf> = HashMap::new();
+        let mut first_file: FastMap<String, PathBuf> = FastMap::default();
         let mut hash = Fnv64::new();
         for (path, text) in files {
             hash.write(path.file_name().map_or(b"", |n| n.as_encoded_bytes()));
@@ -436,9 +437,9 @@ impl Gazetteer {
 
     /// Fills each entity's `generated_variants` (for those in `wanted`), less the variants in
     /// `refused_variants` and those that belong to another entity.
-    fn generate_variants(&mut self, wanted: &[bool], refused_variants: &HashSet<String>) {
+    fn generate_variants(&mut self, wanted: &[bool], refused_variants: &FastSet<String>) {
         // Every listed surface, normalized, with the entities that list it.
-        let mut listed: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut listed: FastMap<String, Vec<usize>> = FastMap::default();
         for (i, entity) in self.entities.iter().enumerate() {
             let surfaces = entity
                 .variant_sources()
@@ -451,16 +452,17 @@ impl Gazetteer {
                 }
             }
         }
-        // Every variant made, with the entities it was made for and from which source.
-        let mut made: HashMap<String, Vec<(usize, String)>> = HashMap::new();
-        let mut per_entity: Vec<Vec<GeneratedVariant>> = vec![Vec::new(); self.entities.len()];
-        for (i, entity) in self.entities.iter().enumerate() {
+        // Each entity's variants, less those it lists or made already: independent from one
+        // entity to the next, so the entities are shared out among the cores.
+        let entities = &self.entities;
+        let listed = &listed;
+        let variants_of = |i: usize| -> Vec<GeneratedVariant> {
+            let mut own = Vec::new();
             if !wanted[i] {
-                continue;
+                return own;
             }
-            let own = &mut per_entity[i];
-            let mut own_texts: HashSet<String> = HashSet::new();
-            for (surface, kind) in entity.variant_sources() {
+            let mut own_texts: FastSet<String> = FastSet::default();
+            for (surface, kind) in entities[i].variant_sources() {
                 let source = normalize(surface).trim().to_string();
                 for text in variants::generate(&source) {
                     if listed.get(&text).is_some_and(|o| o.contains(&i))
@@ -468,15 +470,37 @@ impl Gazetteer {
                     {
                         continue; // the entity lists it, or made it already
                     }
-                    made.entry(text.clone())
-                        .or_default()
-                        .push((i, source.clone()));
                     own.push(GeneratedVariant {
                         text,
                         source: source.clone(),
                         kind,
                     });
                 }
+            }
+            own
+        };
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let chunk = entities.len().div_ceil(threads).max(1);
+        let per_entity: Vec<Vec<GeneratedVariant>> = std::thread::scope(|scope| {
+            let workers: Vec<_> = (0..entities.len())
+                .step_by(chunk)
+                .map(|from| {
+                    let to = (from + chunk).min(entities.len());
+                    scope.spawn(move || (from..to).map(variants_of).collect::<Vec<_>>())
+                })
+                .collect();
+            workers
+                .into_iter()
+                .flat_map(|w| w.join().expect("variant generation does not panic"))
+                .collect()
+        });
+        // Every variant made, with the entities it was made for and from which source.
+        let mut made: FastMap<String, Vec<(usize, String)>> = FastMap::default();
+        for (i, variants) in per_entity.iter().enumerate() {
+            for v in variants {
+                made.entry(v.text.clone())
+                    .or_default()
+                    .push((i, v.source.clone()));
             }
         }
         for (i, variants) in per_entity.into_iter().enumerate() {

@@ -55,7 +55,7 @@
 //! - [`variants`]: the spelling variants generated from a transliterated name.
 //! - [`Gazetteer`] (`gazetteer.rs`): entities, the file formats, validation, the embedded
 //!   defaults.
-//! - [`Extractor`] (`extractor.rs`): the automaton, candidate selection, short names and
+//! - [`Extractor`] (`extractor.rs`): the trie, candidate selection, short names and
 //!   ambiguity.
 //! - [`OffsetEncoding`] (`offsets.rs`): spans in code points, UTF-8 bytes or UTF-16 units.
 //! - [`Mention`] (`mention.rs`): what extraction returns.
@@ -72,9 +72,11 @@ pub mod demonym;
 mod error;
 mod extractor;
 mod gazetteer;
+mod hash;
 mod mention;
 pub mod normalize;
 mod offsets;
+mod trie;
 pub mod variants;
 pub mod words;
 

@@ -6,10 +6,13 @@
 //! presentation forms expand to their letters; every run of white space becomes one space; the
 //! dash family becomes `-`; Arabic-Indic digits become ASCII digits.
 //!
-//! [`Normalizer`] does it in one pass over the bytes of the original text and records, for every
-//! byte of its output, the byte offset of the original character that produced it. A match in the
-//! normalized text is mapped back with [`Normalizer::original_span`], so spans are always reported
-//! in the caller's own text.
+//! [`Normalizer`] does it in one pass over the bytes of the original text and keeps a map from
+//! each byte of its output to the byte offset of the original character that produced it. A match
+//! in the normalized text is mapped back with [`Normalizer::original_span`], so spans are always
+//! reported in the caller's own text. The map is compact: most characters keep their length (an
+//! Arabic letter folded to another is still two bytes), so within a run of them a normalized
+//! offset is the original one shifted by a constant, and only where that shift changes (a dropped
+//! diacritic, a collapsed space run, an expansion) does the map take an entry.
 
 mod presentation;
 
@@ -111,19 +114,35 @@ pub fn normalize(text: &str) -> String {
     normalizer.into_text()
 }
 
-/// A reusable normalization buffer: the normalized text and, for each of its bytes, the byte
-/// offset of the original character it came from.
+/// A reusable normalization buffer: the normalized text and the map from each of its bytes to
+/// the byte offset of the original character it came from.
 #[derive(Debug, Default, Clone)]
 pub struct Normalizer {
     text: Vec<u8>,
-    origin: Vec<u32>,
+    /// Where the shift between normalized and original offsets changes, in normalized order;
+    /// the first starts at 0.
+    shifts: Vec<Shift>,
+    /// The current shift, `original - normalized` (wrapping): a character written at the
+    /// offsets it predicts extends the last entry of `shifts`.
+    shift: u32,
+    /// Whether a character expanded into several (a ligature): only then can two normalized
+    /// characters come from the same original one.
+    expanded: bool,
     in_space: bool,
+}
+
+/// From normalized byte `normalized` on (until the next entry), the character at normalized
+/// offset `n` came from original offset `original + (n - normalized)`.
+#[derive(Debug, Clone, Copy)]
+struct Shift {
+    normalized: u32,
+    original: u32,
 }
 
 impl Normalizer {
     /// The heap memory the buffers hold, in bytes.
     pub(crate) fn capacity_bytes(&self) -> usize {
-        self.text.capacity() + self.origin.capacity() * std::mem::size_of::<u32>()
+        self.text.capacity() + self.shifts.capacity() * std::mem::size_of::<Shift>()
     }
 
     /// Normalizes `original`, replacing what the buffer held.
@@ -137,9 +156,14 @@ impl Normalizer {
             "text of 4 GiB or more"
         );
         self.text.clear();
-        self.origin.clear();
+        self.shifts.clear();
+        self.shifts.push(Shift {
+            normalized: 0,
+            original: 0,
+        });
+        self.shift = 0;
+        self.expanded = false;
         self.text.reserve(original.len());
-        self.origin.reserve(original.len());
         self.in_space = false;
         let bytes = original.as_bytes();
         let mut i = 0;
@@ -182,6 +206,7 @@ impl Normalizer {
             Fold::Space => self.push_space(at),
             Fold::Attached | Fold::Invisible => {}
             Fold::Expand(expansion) => {
+                self.expanded = true;
                 for c in expansion.chars() {
                     match fold_any(c) {
                         Fold::Keep => self.push_char(c, at),
@@ -193,19 +218,39 @@ impl Normalizer {
         }
     }
 
+    /// Records that the next character written comes from original offset `at`.
+    #[inline]
+    fn mark(&mut self, at: u32) {
+        let normalized = self.text.len() as u32;
+        if at.wrapping_sub(normalized) != self.shift {
+            self.new_shift(normalized, at);
+        }
+    }
+
+    #[cold]
+    fn new_shift(&mut self, normalized: u32, original: u32) {
+        let shift = Shift {
+            normalized,
+            original,
+        };
+        match self.shifts.last_mut() {
+            Some(last) if last.normalized == normalized => *last = shift,
+            _ => self.shifts.push(shift),
+        }
+        self.shift = original.wrapping_sub(normalized);
+    }
+
     #[inline]
     fn push_byte(&mut self, b: u8, at: u32) {
+        self.mark(at);
         self.text.push(b);
-        self.origin.push(at);
         self.in_space = false;
     }
 
     #[inline]
     fn push_bytes(&mut self, bytes: &[u8], at: u32) {
+        self.mark(at);
         self.text.extend_from_slice(bytes);
-        for _ in 0..bytes.len() {
-            self.origin.push(at);
-        }
         self.in_space = false;
     }
 
@@ -217,8 +262,8 @@ impl Normalizer {
     #[inline]
     fn push_space(&mut self, at: u32) {
         if !self.in_space {
+            self.mark(at);
             self.text.push(b' ');
-            self.origin.push(at);
             self.in_space = true;
         }
     }
@@ -239,16 +284,31 @@ impl Normalizer {
     }
 
     /// The byte offset in the original text of the character that produced normalized byte `i`.
-    #[inline]
+    ///
+    /// # Panics
+    /// If `i` is not below the normalized text's length.
     pub fn origin(&self, i: usize) -> usize {
-        self.origin[i] as usize
+        let mut char_start = i;
+        while self.text[char_start] & 0xC0 == 0x80 {
+            char_start -= 1;
+        }
+        // The first entry starts at 0, so one always precedes `i`.
+        let entry = self.shifts.partition_point(|s| s.normalized as usize <= i) - 1;
+        let shift = self.shifts[entry];
+        shift.original as usize + (char_start - shift.normalized as usize)
     }
 
     /// Whether normalized bytes `i - 1` and `i` came from different original characters: a
     /// match may only start or end there (not inside a ligature's expansion).
-    #[inline]
     pub fn is_source_boundary(&self, i: usize) -> bool {
-        i == 0 || i == self.origin.len() || self.origin[i - 1] != self.origin[i]
+        if i == 0 || i == self.text.len() {
+            return true;
+        }
+        if !self.expanded {
+            // Every normalized character has an original of its own: a boundary is a start.
+            return self.text[i] & 0xC0 != 0x80;
+        }
+        self.origin(i - 1) != self.origin(i)
     }
 
     /// Maps the normalized byte range `start..end` (non-empty) back to a byte range of
@@ -403,6 +463,83 @@ mod tests {
         let end = n.as_str().find(' ').unwrap();
         let (from, to) = n.original_span(original, 0, end);
         assert_eq!(&original[from..to], "الصِّينيُّ");
+    }
+
+    /// The map as a table of every normalized byte, from a direct reading of the folds: the
+    /// reference that the compact map must agree with.
+    fn reference(original: &str) -> (String, Vec<usize>) {
+        let mut text = String::new();
+        let mut origin = Vec::new();
+        let mut in_space = false;
+        let mut write = |c: char, at: usize, text: &mut String| {
+            if c == ' ' {
+                if in_space {
+                    return;
+                }
+                in_space = true;
+            } else {
+                in_space = false;
+            }
+            text.push(c);
+            origin.extend(std::iter::repeat_n(at, c.len_utf8()));
+        };
+        for (at, c) in original.char_indices() {
+            let folded: Vec<Fold> = match fold_any(c) {
+                Fold::Expand(expansion) => expansion
+                    .chars()
+                    .map(fold_any)
+                    .zip(expansion.chars())
+                    .map(|(f, e)| match f {
+                        Fold::Keep => Fold::Char(e),
+                        other => other,
+                    })
+                    .collect(),
+                Fold::Keep => vec![Fold::Char(c)],
+                other => vec![other],
+            };
+            for f in folded {
+                match f {
+                    Fold::Char(out) => write(out, at, &mut text),
+                    Fold::Space => write(' ', at, &mut text),
+                    Fold::Attached | Fold::Invisible => {}
+                    Fold::Keep | Fold::Expand(_) => unreachable!(),
+                }
+            }
+        }
+        (text, origin)
+    }
+
+    proptest::proptest! {
+        /// Text with every kind of fold (kept, replaced, dropped, spaces, expansions of one
+        /// character into several) and any character besides: the compact map gives every byte's
+        /// origin and every boundary as the table does.
+        #[test]
+        fn the_map_agrees_with_the_reference(
+            chars in proptest::collection::vec(
+                proptest::prop_oneof![
+                    proptest::sample::select(vec![
+                        'ب', 'ا', 'أ', 'ى', 'ة', 'ک', '\u{064E}', '\u{0651}', '\u{0640}', '\u{0670}',
+                        '\u{FEFB}', '\u{FE91}', '\u{FE70}', '\u{FDF2}', '\u{FC5E}', ' ', '\n', '\t',
+                        '\u{00A0}', '\u{2009}', '\u{200B}', '\u{200F}', '\u{2010}', '\u{2212}', '٢',
+                        '۱', 'x', '-', '😀', 'é',
+                    ]),
+                    proptest::prelude::any::<char>(),
+                ],
+                0..48,
+            )
+        ) {
+            let original: String = chars.into_iter().collect();
+            let (text, origin) = reference(&original);
+            let mut n = Normalizer::default();
+            n.normalize(&original);
+            proptest::prop_assert_eq!(n.as_str(), text.as_str());
+            for (i, &at) in origin.iter().enumerate() {
+                proptest::prop_assert_eq!(n.origin(i), at, "byte {}", i);
+                let boundary = i == 0 || origin[i - 1] != at;
+                proptest::prop_assert_eq!(n.is_source_boundary(i), boundary, "byte {}", i);
+            }
+            proptest::prop_assert!(n.is_source_boundary(text.len()));
+        }
     }
 
     #[test]

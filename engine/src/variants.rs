@@ -20,7 +20,7 @@
 /// the automaton small without losing the common spellings.
 pub const MAX_PER_SURFACE: usize = 16;
 
-use std::collections::HashSet;
+use crate::hash::FastSet;
 
 /// Words of Arabic origin that occur inside names and are spelled one way (normalized).
 const ARABIC_WORDS: &[&str] = &[
@@ -143,7 +143,7 @@ pub fn generate(surface: &str) -> Vec<String> {
     // (variant, whether a vowel was left out on the way)
     let mut level: Vec<(String, bool)> = vec![(surface.to_string(), false)];
     let mut found: Vec<String> = Vec::new();
-    let mut seen: HashSet<String> = HashSet::from([surface.to_string(), String::new()]);
+    let mut seen: FastSet<String> = [surface.to_string(), String::new()].into_iter().collect();
     'steps: for step in 0..MAX_STEPS {
         let mut next: Vec<(String, bool)> = Vec::new();
         for (s, dropped) in &level {

@@ -22,6 +22,45 @@ pub fn is_word_char(c: char) -> bool {
     }
 }
 
+/// [`is_word_char`] by table for ASCII and the Arabic block, the characters of nearly every
+/// text: the scan for word starts asks it of every character.
+#[derive(Clone, Debug)]
+pub(crate) struct WordChars {
+    /// ASCII (0–127), then U+0600–U+06FF (128–383).
+    common: [bool; 384],
+}
+
+impl WordChars {
+    pub(crate) fn new() -> WordChars {
+        let mut common = [false; 384];
+        for (i, slot) in common.iter_mut().enumerate() {
+            let cp = if i < 128 {
+                i as u32
+            } else {
+                0x0600 + (i - 128) as u32
+            };
+            *slot = char::from_u32(cp).is_some_and(is_word_char);
+        }
+        WordChars { common }
+    }
+
+    /// Whether the character at byte `at` of the UTF-8 text `text` is a word character, and
+    /// its length in bytes.
+    #[inline]
+    pub(crate) fn at(&self, text: &[u8], at: usize) -> (bool, usize) {
+        let b = text[at];
+        if b < 0x80 {
+            return (self.common[b as usize], 1);
+        }
+        if (0xD8..=0xDB).contains(&b) {
+            let index = 128 + ((((b & 0x03) as usize) << 6) | (text[at + 1] & 0x3F) as usize);
+            return (self.common[index], 2);
+        }
+        let c = char_at(text, at);
+        (is_word_char(c), c.len_utf8())
+    }
+}
+
 fn is_other_word_char(c: char) -> bool {
     c.is_alphabetic()
         || matches!(c as u32,
@@ -179,6 +218,22 @@ mod tests {
     fn function_words_are_listed_normalized() {
         for word in FUNCTION_WORDS {
             assert_eq!(crate::normalize(word), *word);
+        }
+    }
+
+    #[test]
+    fn the_table_agrees_with_the_rule() {
+        let table = WordChars::new();
+        let text: String = (0u32..0x0800)
+            .chain(0xFB50..0xFF00)
+            .filter_map(char::from_u32)
+            .collect();
+        for (at, c) in text.char_indices() {
+            assert_eq!(
+                table.at(text.as_bytes(), at),
+                (is_word_char(c), c.len_utf8()),
+                "{c:?}"
+            );
         }
     }
 

@@ -11,6 +11,7 @@ use std::fs::File;
 use std::io::{self, BufRead, BufReader, BufWriter, Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use clap::{Parser, Subcommand};
 use serde::{Deserialize, Serialize};
@@ -206,59 +207,64 @@ fn extract(args: ExtractArgs) -> Result<ExitCode, Failure> {
         if args.jsonl {
             // Lines as bytes, so that a line of invalid UTF-8 fails alone and the stream goes on;
             // each read at most up to the document limit.
-            let mut reader = BufReader::new(reader);
+            let mut reader = BufReader::with_capacity(JSONL_READ_BYTES, reader);
             let mut buffer = Vec::new();
-            for line_number in 1.. {
-                let line = match read_line_capped(&mut reader, &mut buffer, max_document) {
-                    Ok(None) => break,
-                    Ok(Some(Line::TooLong(len))) => {
-                        out.flush()?;
-                        report(format!(
-                            "{name}:{line_number}: a line of {len} bytes is over \
-                             --max-document-bytes {}; skipped",
+            let mut line_number = 0;
+            let mut batch: Vec<JsonlItem> = Vec::new();
+            let mut done = false;
+            while !done {
+                // A batch: the next line, then the lines already read in, never waiting for
+                // input that has not come (a caller feeding one line at a time gets each answer
+                // at once); its documents are extracted on every core.
+                batch.clear();
+                let mut batch_bytes = 0;
+                loop {
+                    line_number += 1;
+                    let at = format!("{name}:{line_number}");
+                    match read_line_capped(&mut reader, &mut buffer, max_document) {
+                        Ok(None) => {
+                            done = true;
+                            break;
+                        }
+                        Ok(Some(Line::TooLong(len))) => batch.push(JsonlItem::Report(format!(
+                            "{at}: a line of {len} bytes is over --max-document-bytes {}; skipped",
                             args.max_document_bytes
-                        ));
-                        continue;
+                        ))),
+                        Ok(Some(Line::Read)) => {
+                            batch_bytes += buffer.len();
+                            if let Some(item) = parse_jsonl_line(std::mem::take(&mut buffer), at) {
+                                batch.push(item);
+                            }
+                        }
+                        Err(e) => {
+                            batch.push(JsonlItem::Report(format!("{at}: {e}")));
+                            done = true;
+                            break;
+                        }
                     }
-                    Ok(Some(Line::Read)) => String::from_utf8(std::mem::take(&mut buffer)),
-                    Err(e) => {
-                        out.flush()?;
-                        report(format!("{name}:{line_number}: {e}"));
+                    // Memory stays bounded too: a batch holds at most one read's worth of lines
+                    // and one long line.
+                    if reader.buffer().is_empty()
+                        || batch.len() >= JSONL_BATCH_DOCUMENTS
+                        || batch_bytes >= JSONL_READ_BYTES
+                    {
                         break;
                     }
-                };
-                let line = match line {
-                    Ok(line) => line,
-                    Err(e) => {
-                        out.flush()?;
-                        report(format!(
-                            "{name}:{line_number}: not valid UTF-8 (at byte {} of the line)",
-                            e.utf8_error().valid_up_to()
-                        ));
-                        continue;
-                    }
-                };
-                if line.trim().is_empty() {
-                    continue;
                 }
-                match serde_json::from_str::<JsonlDocument>(&line) {
-                    Ok(doc) => {
-                        let id = match doc.id {
-                            Some(serde_json::Value::String(s)) => s,
-                            Some(other) => other.to_string(),
-                            None => format!("{name}:{line_number}"),
-                        };
-                        write_document(&mut out, &extractor, &id, &doc.text, &options)
-                            .map_err(|e| with_context(e, &format!("{name}:{line_number}")))?;
-                        out.flush()?;
-                    }
-                    Err(e) => {
-                        out.flush()?;
-                        report(format!(
-                            "{name}:{line_number}: expected {{\"id\": …, \"text\": …}}: {e}"
-                        ));
+                let outputs = extract_batch(&extractor, &batch, &options);
+                for (item, output) in batch.iter().zip(outputs) {
+                    match (item, output) {
+                        (JsonlItem::Report(message), _) => {
+                            out.flush()?;
+                            report(message.clone());
+                        }
+                        (JsonlItem::Document { .. }, Some(output)) => out.write_all(&output?)?,
+                        (JsonlItem::Document { .. }, None) => {
+                            unreachable!("every document has an output")
+                        }
                     }
                 }
+                out.flush()?;
             }
         } else {
             let mut bytes = Vec::new();
@@ -297,6 +303,108 @@ fn extract(args: ExtractArgs) -> Result<ExitCode, Failure> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// How much of a `--jsonl` stream is read in at once: the documents in it (up to this many
+/// bytes of them) make one batch.
+const JSONL_READ_BYTES: usize = 1 << 20;
+
+/// The most documents in one batch.
+const JSONL_BATCH_DOCUMENTS: usize = 256;
+
+/// A line of a `--jsonl` stream, read: a document to extract, or a problem to report in its
+/// place in the output.
+enum JsonlItem {
+    Document {
+        id: String,
+        text: String,
+        /// `FILE:LINE`, for an error's context.
+        at: String,
+    },
+    Report(String),
+}
+
+/// Parses a line read from `at` (`FILE:LINE`); `None` for a blank line.
+fn parse_jsonl_line(line: Vec<u8>, at: String) -> Option<JsonlItem> {
+    let line = match String::from_utf8(line) {
+        Ok(line) => line,
+        Err(e) => {
+            return Some(JsonlItem::Report(format!(
+                "{at}: not valid UTF-8 (at byte {} of the line)",
+                e.utf8_error().valid_up_to()
+            )));
+        }
+    };
+    if line.trim().is_empty() {
+        return None;
+    }
+    Some(match serde_json::from_str::<JsonlDocument>(&line) {
+        Ok(doc) => JsonlItem::Document {
+            id: match doc.id {
+                Some(serde_json::Value::String(s)) => s,
+                Some(other) => other.to_string(),
+                None => at.clone(),
+            },
+            text: doc.text,
+            at,
+        },
+        Err(e) => JsonlItem::Report(format!("{at}: expected {{\"id\": …, \"text\": …}}: {e}")),
+    })
+}
+
+/// Each document's output line (`None` for a report). This thread and one helper per other core
+/// take the documents one at a time, the next one not yet taken: on a machine whose other cores
+/// are busy, this thread does most of the work and nothing waits for a helper that is not running.
+fn extract_batch(
+    extractor: &Extractor,
+    batch: &[JsonlItem],
+    options: &ExtractOptions,
+) -> Vec<Option<Result<Vec<u8>, Failure>>> {
+    let output = |item: &JsonlItem| match item {
+        JsonlItem::Document { id, text, at } => {
+            let mut bytes = Vec::with_capacity(text.len() / 4);
+            Some(
+                write_document(&mut bytes, extractor, id, text, options)
+                    .map(|()| bytes)
+                    .map_err(|e| with_context(e, at)),
+            )
+        }
+        JsonlItem::Report(_) => None,
+    };
+    let documents = batch
+        .iter()
+        .filter(|i| matches!(i, JsonlItem::Document { .. }))
+        .count();
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if documents <= 1 || threads == 1 {
+        return batch.iter().map(output).collect();
+    }
+    let next = AtomicUsize::new(0);
+    let work = || {
+        let mut done = Vec::new();
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            let Some(item) = batch.get(i) else {
+                return done;
+            };
+            done.push((i, output(item)));
+        }
+    };
+    let mut outputs: Vec<Option<Result<Vec<u8>, Failure>>> = Vec::new();
+    outputs.resize_with(batch.len(), || None);
+    std::thread::scope(|scope| {
+        let helpers: Vec<_> = (1..threads.min(documents))
+            .map(|_| scope.spawn(work))
+            .collect();
+        let mine = work();
+        let theirs = helpers
+            .into_iter()
+            .flat_map(|h| h.join().expect("extraction does not panic"));
+        for (i, output) in mine.into_iter().chain(theirs) {
+            outputs[i] = output;
+        }
+    });
+    outputs
 }
 
 /// What [`read_line_capped`] read.
