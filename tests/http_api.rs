@@ -82,6 +82,8 @@ async fn json_over_http_gets_the_answers_of_grpc() {
     assert_eq!(reply.status, 200, "{reply:?}");
     assert_eq!(reply.header("content-type"), Some("application/json"));
     assert!(reply.header("x-request-id").is_some());
+    // No origin is allowed here: no CORS header, not even `vary`.
+    assert_eq!(reply.header("vary"), None, "{reply:?}");
     let by_http = reply.json();
     assert_eq!(json_mentions(&by_http), grpc_mentions(&by_grpc));
     assert_eq!(

@@ -14,6 +14,7 @@ use tokio::sync::{oneshot, watch};
 use tokio::task::JoinHandle;
 use tonic::codec::CompressionEncoding;
 use tonic_web::GrpcWebLayer;
+use tower::util::option_layer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_layer::Layer;
 
@@ -320,8 +321,11 @@ where
             .load_shed(true);
     }
     let router = builder
-        // Outermost, so that a browser's preflight is answered before any route sees it.
-        .layer(cors(&config.cors_allowed_origins).map_err(ServeError::Cors)?)
+        // Outermost, so that a browser's preflight is answered before any route sees it; absent
+        // when no origin is allowed, so that other calls do not pay for it (its `vary` headers).
+        .layer(option_layer(
+            cors(&config.cors_allowed_origins).map_err(ServeError::Cors)?,
+        ))
         .layer(GatewayLayer::new(
             routes,
             config.max_message_bytes,
@@ -418,8 +422,12 @@ where
 }
 
 /// What browsers' pages from `origins` may do: call with gRPC-Web's and JSON's headers and the
-/// trace context, and read the gRPC status, its details and the request id.
-fn cors(origins: &[String]) -> Result<CorsLayer, String> {
+/// trace context, and read the gRPC status, its details and the request id. `None` without
+/// origins.
+fn cors(origins: &[String]) -> Result<Option<CorsLayer>, String> {
+    if origins.is_empty() {
+        return Ok(None);
+    }
     let allowed = if origins.iter().any(|o| o == "*") {
         AllowOrigin::any()
     } else {
@@ -434,25 +442,27 @@ fn cors(origins: &[String]) -> Result<CorsLayer, String> {
         AllowOrigin::list(values)
     };
     let header = http::HeaderName::from_static;
-    Ok(CorsLayer::new()
-        .allow_origin(allowed)
-        .allow_methods([http::Method::GET, http::Method::POST])
-        .allow_headers([
-            http::header::CONTENT_TYPE,
-            header("x-grpc-web"),
-            header("x-user-agent"),
-            header("grpc-timeout"),
-            header("x-request-id"),
-            header("traceparent"),
-            header("tracestate"),
-        ])
-        .expose_headers([
-            header("grpc-status"),
-            header("grpc-message"),
-            header("grpc-status-details-bin"),
-            header("x-request-id"),
-        ])
-        .max_age(Duration::from_secs(3600)))
+    Ok(Some(
+        CorsLayer::new()
+            .allow_origin(allowed)
+            .allow_methods([http::Method::GET, http::Method::POST])
+            .allow_headers([
+                http::header::CONTENT_TYPE,
+                header("x-grpc-web"),
+                header("x-user-agent"),
+                header("grpc-timeout"),
+                header("x-request-id"),
+                header("traceparent"),
+                header("tracestate"),
+            ])
+            .expose_headers([
+                header("grpc-status"),
+                header("grpc-message"),
+                header("grpc-status-details-bin"),
+                header("x-request-id"),
+            ])
+            .max_age(Duration::from_secs(3600)),
+    ))
 }
 
 fn ended_early(
