@@ -378,6 +378,48 @@ pub(crate) fn char_before(bytes: &[u8], end: usize) -> char {
     decode_at(bytes, start)
 }
 
+/// How many characters have a place of their own in the tables of hot loops (the word-start
+/// scan, the trie's alphabet): ASCII (places 0–127) and the Arabic block U+0600–U+06FF
+/// (128–383), the characters of nearly every text.
+pub(crate) const COMMON_CHARS: usize = 384;
+
+/// The place of `c` in a table of [`COMMON_CHARS`] entries, if it has one.
+pub(crate) fn common_index(c: char) -> Option<usize> {
+    match c as u32 {
+        cp @ 0..=0x7F => Some(cp as usize),
+        cp @ 0x0600..=0x06FF => Some(128 + (cp - 0x0600) as usize),
+        _ => None,
+    }
+}
+
+/// The character at place `index` of a table of [`COMMON_CHARS`] entries.
+pub(crate) fn common_char(index: usize) -> char {
+    let cp = if index < 128 {
+        index as u32
+    } else {
+        0x0600 + (index - 128) as u32
+    };
+    char::from_u32(cp).expect("ASCII and the Arabic block are characters")
+}
+
+/// The place of the character at byte `at` of the UTF-8 text `text` in a table of
+/// [`COMMON_CHARS`] entries, with its length in bytes, read from its bytes alone; `None` for a
+/// character without a place.
+#[inline]
+pub(crate) fn common_index_at(text: &[u8], at: usize) -> Option<(usize, usize)> {
+    let b = text[at];
+    if b < 0x80 {
+        return Some((b as usize, 1));
+    }
+    // U+0600–U+06FF: lead bytes D8–DB, two bytes.
+    (0xD8..=0xDB).contains(&b).then(|| {
+        (
+            128 + ((((b & 0x03) as usize) << 6) | (text[at + 1] & 0x3F) as usize),
+            2,
+        )
+    })
+}
+
 /// The character that starts at byte `start` of the UTF-8 text `bytes`.
 pub(crate) fn char_at(bytes: &[u8], start: usize) -> char {
     decode_at(bytes, start)
@@ -395,6 +437,23 @@ fn decode_at(bytes: &[u8], start: usize) -> char {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn common_places_agree_from_chars_and_from_bytes() {
+        for index in 0..COMMON_CHARS {
+            let c = common_char(index);
+            assert_eq!(common_index(c), Some(index));
+            let text = format!("x{c}");
+            assert_eq!(
+                common_index_at(text.as_bytes(), 1),
+                Some((index, c.len_utf8()))
+            );
+        }
+        for c in ['\u{5D0}', '\u{700}', '\u{FEFB}', '\u{1F600}'] {
+            assert_eq!(common_index(c), None);
+            assert_eq!(common_index_at(c.to_string().as_bytes(), 0), None);
+        }
+    }
 
     /// Each case: what the original says, what matching sees.
     #[test]

@@ -16,6 +16,8 @@
 
 use std::collections::BTreeSet;
 
+use crate::normalize::{COMMON_CHARS, common_index, common_index_at};
+
 /// No transition: state 0 is the root, which no edge leads to.
 const DEAD: u32 = 0;
 
@@ -38,7 +40,7 @@ const DENSE_ENTRIES_LIMIT: usize = 1 << 18;
 struct Alphabet {
     /// Symbols of ASCII (indexes 0–127) and of the Arabic block U+0600–U+06FF (128–383): the
     /// characters of nearly every text, found by one lookup.
-    common: Box<[u32; 384]>,
+    common: Box<[u32; COMMON_CHARS]>,
     /// Symbols of every other character, sorted by character.
     others: Vec<(char, u32)>,
     /// The number of symbols, 0 included.
@@ -49,7 +51,7 @@ impl Alphabet {
     /// The alphabet of `patterns`: symbols numbered in code point order, so that children sorted
     /// by symbol are sorted as the patterns' UTF-8 bytes are.
     fn of(patterns: &[String]) -> Alphabet {
-        let mut common_seen = [false; 384];
+        let mut common_seen = [false; COMMON_CHARS];
         let mut others: BTreeSet<char> = BTreeSet::new();
         for pattern in patterns {
             for c in pattern.chars() {
@@ -65,7 +67,7 @@ impl Alphabet {
         let (below, above): (Vec<char>, Vec<char>) =
             others.into_iter().partition(|&c| c < '\u{0600}');
         let mut alphabet = Alphabet {
-            common: Box::new([0; 384]),
+            common: Box::new([0; COMMON_CHARS]),
             others: Vec::with_capacity(below.len() + above.len()),
             len: 1,
         };
@@ -104,34 +106,20 @@ impl Alphabet {
     /// The symbol of the character at byte `at` of the UTF-8 text `text`, and its length.
     #[inline]
     fn symbol_at(&self, text: &[u8], at: usize) -> (u32, usize) {
-        let b = text[at];
-        if b < 0x80 {
-            return (self.common[b as usize], 1);
-        }
-        if (0xD8..=0xDB).contains(&b) {
-            // U+0600–U+06FF: two bytes.
-            let index = 128 + ((((b & 0x03) as usize) << 6) | (text[at + 1] & 0x3F) as usize);
-            return (self.common[index], 2);
+        if let Some((index, len)) = common_index_at(text, at) {
+            return (self.common[index], len);
         }
         let c = crate::normalize::char_at(text, at);
         (self.symbol(c), c.len_utf8())
     }
 
     fn memory_usage(&self) -> usize {
-        std::mem::size_of::<[u32; 384]>()
+        std::mem::size_of::<[u32; COMMON_CHARS]>()
             + self.others.capacity() * std::mem::size_of::<(char, u32)>()
     }
 }
 
 /// Where `c` sits in [`Alphabet::common`], if it is ASCII or in the Arabic block.
-fn common_index(c: char) -> Option<usize> {
-    match c as u32 {
-        cp @ 0..=0x7F => Some(cp as usize),
-        cp @ 0x0600..=0x06FF => Some(128 + (cp - 0x0600) as usize),
-        _ => None,
-    }
-}
-
 /// A trie over distinct patterns, walked from a given start ([`Trie::matches_at`]).
 #[derive(Clone, Debug)]
 pub(crate) struct Trie {

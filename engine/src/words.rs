@@ -6,7 +6,7 @@
 //! optionally one of the prepositions ب ل ك. The rules run on normalized text, where diacritics
 //! and tatweel are already gone, so `وَبِـ` is seen as `وب`.
 
-use crate::normalize::{char_at, char_before};
+use crate::normalize::{COMMON_CHARS, char_at, char_before, common_char, common_index_at};
 
 /// Whether `c`, a character of normalized text, is part of a word.
 ///
@@ -26,21 +26,13 @@ pub fn is_word_char(c: char) -> bool {
 /// text: the scan for word starts asks it of every character.
 #[derive(Clone, Debug)]
 pub(crate) struct WordChars {
-    /// ASCII (0–127), then U+0600–U+06FF (128–383).
-    common: [bool; 384],
+    /// By [`crate::normalize::common_index`]: ASCII, then U+0600–U+06FF.
+    common: [bool; COMMON_CHARS],
 }
 
 impl WordChars {
     pub(crate) fn new() -> WordChars {
-        let mut common = [false; 384];
-        for (i, slot) in common.iter_mut().enumerate() {
-            let cp = if i < 128 {
-                i as u32
-            } else {
-                0x0600 + (i - 128) as u32
-            };
-            *slot = char::from_u32(cp).is_some_and(is_word_char);
-        }
+        let common = std::array::from_fn(|index| is_word_char(common_char(index)));
         WordChars { common }
     }
 
@@ -48,13 +40,8 @@ impl WordChars {
     /// its length in bytes.
     #[inline]
     pub(crate) fn at(&self, text: &[u8], at: usize) -> (bool, usize) {
-        let b = text[at];
-        if b < 0x80 {
-            return (self.common[b as usize], 1);
-        }
-        if (0xD8..=0xDB).contains(&b) {
-            let index = 128 + ((((b & 0x03) as usize) << 6) | (text[at + 1] & 0x3F) as usize);
-            return (self.common[index], 2);
+        if let Some((index, len)) = common_index_at(text, at) {
+            return (self.common[index], len);
         }
         let c = char_at(text, at);
         (is_word_char(c), c.len_utf8())
