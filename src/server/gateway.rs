@@ -10,8 +10,6 @@
 //! Anything else (gRPC, gRPC-Web, reflection, health) passes through untouched.
 
 use std::collections::HashMap;
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -29,6 +27,7 @@ use tonic_types::StatusExt;
 use tower_layer::Layer;
 use tower_service::Service;
 
+use super::call::BoxFuture;
 use super::logging::{REQUEST_ID_HEADER, code_name};
 use super::openapi;
 use super::status::CallError;
@@ -227,8 +226,6 @@ pub(crate) struct Gateway<S> {
     layer: GatewayLayer,
 }
 
-type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
-
 impl<S> Service<http::Request<Body>> for Gateway<S>
 where
     S: Service<http::Request<Body>, Response = http::Response<Body>> + Clone + Send + 'static,
@@ -306,12 +303,13 @@ where
 async fn request_message(
     route: &Route,
     path_fields: Vec<(String, String)>,
-    request: http::Request<Body>,
+    query: &str,
+    body: Body,
     max_json_bytes: usize,
 ) -> Result<DynamicMessage, CallError> {
     let input = route.method.input();
     let mut message = if route.body {
-        let body = Limited::new(request.into_body(), max_json_bytes)
+        let body = Limited::new(body, max_json_bytes)
             .collect()
             .await
             .map_err(|e| {
@@ -335,7 +333,6 @@ async fn request_message(
             message
         }
     } else {
-        let query = request.uri().query().unwrap_or("");
         query_message(&input, query)?
     };
     for (name, value) in path_fields {
@@ -394,12 +391,8 @@ where
     let (parts, body) = request.into_parts();
     let request_id = parts.headers.get(REQUEST_ID_HEADER).cloned();
     let max_json = layer.max_message_bytes.saturating_mul(JSON_OVERHEAD);
-    let reading = request_message(
-        route,
-        path_fields,
-        http::Request::from_parts(parts.clone(), body),
-        max_json,
-    );
+    let query = parts.uri.query().unwrap_or("");
+    let reading = request_message(route, path_fields, query, body, max_json);
     // A body trickled in slowly must not hold the server longer than a call may take.
     let read = match layer.body_timeout {
         Some(limit) => tokio::time::timeout(limit, reading)
