@@ -151,7 +151,8 @@ pub fn generate(surface: &str) -> Vec<String> {
             if step == 0 {
                 made.extend(shapes(s).into_iter().map(|v| (v, false)));
             }
-            for &(from, to) in LETTER_RULES {
+            // A rule whose letters the name lacks would only remake it (already seen).
+            for &(from, to) in LETTER_RULES.iter().filter(|(from, _)| s.contains(from)) {
                 made.push((map_foreign_words(s, |w| w.replace(from, to)), *dropped));
             }
             if !dropped {
