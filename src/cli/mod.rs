@@ -161,10 +161,12 @@ fn to_json<'a>(m: &'a Mention<'a>) -> MentionJson<'a> {
 /// A line of `--jsonl` input.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct JsonlDocument {
+struct JsonlDocument<'a> {
     #[serde(default)]
     id: Option<serde_json::Value>,
-    text: String,
+    /// Borrowed from the line when it has no escapes: no copy of the text.
+    #[serde(borrow)]
+    text: std::borrow::Cow<'a, str>,
 }
 
 fn extract(args: ExtractArgs) -> Result<ExitCode, Failure> {
@@ -208,60 +210,58 @@ fn extract(args: ExtractArgs) -> Result<ExitCode, Failure> {
             // Lines as bytes, so that a line of invalid UTF-8 fails alone and the stream goes on;
             // each read at most up to the document limit.
             let mut reader = BufReader::with_capacity(JSONL_READ_BYTES, reader);
+            let jsonl = JsonlContext {
+                extractor: &extractor,
+                options: &options,
+                name: &name,
+                max_document_bytes: args.max_document_bytes,
+            };
             let mut buffer = Vec::new();
             let mut line_number = 0;
-            let mut batch: Vec<JsonlItem> = Vec::new();
+            let mut batch: Vec<(usize, RawLine)> = Vec::new();
             let mut done = false;
             while !done {
                 // A batch: the next line, then the lines already read in, never waiting for
                 // input that has not come (a caller feeding one line at a time gets each answer
-                // at once); its documents are extracted on every core.
+                // at once); its lines are parsed and extracted on every core.
                 batch.clear();
                 let mut batch_bytes = 0;
                 loop {
                     line_number += 1;
-                    let at = format!("{name}:{line_number}");
-                    match read_line_capped(&mut reader, &mut buffer, max_document) {
+                    let raw = match read_line_capped(&mut reader, &mut buffer, max_document) {
                         Ok(None) => {
                             done = true;
                             break;
                         }
-                        Ok(Some(Line::TooLong(len))) => batch.push(JsonlItem::Report(format!(
-                            "{at}: a line of {len} bytes is over --max-document-bytes {}; skipped",
-                            args.max_document_bytes
-                        ))),
+                        Ok(Some(Line::TooLong(len))) => RawLine::TooLong(len),
                         Ok(Some(Line::Read)) => {
                             batch_bytes += buffer.len();
-                            if let Some(item) = parse_jsonl_line(std::mem::take(&mut buffer), at) {
-                                batch.push(item);
-                            }
+                            RawLine::Read(std::mem::take(&mut buffer))
                         }
                         Err(e) => {
-                            batch.push(JsonlItem::Report(format!("{at}: {e}")));
                             done = true;
-                            break;
+                            RawLine::Failed(e)
                         }
-                    }
+                    };
+                    batch.push((line_number, raw));
                     // Memory stays bounded too: a batch holds at most one read's worth of lines
                     // and one long line.
-                    if reader.buffer().is_empty()
+                    if done
+                        || reader.buffer().is_empty()
                         || batch.len() >= JSONL_BATCH_DOCUMENTS
                         || batch_bytes >= JSONL_READ_BYTES
                     {
                         break;
                     }
                 }
-                let outputs = extract_batch(&extractor, &batch, &options);
-                for (item, output) in batch.iter().zip(outputs) {
-                    match (item, output) {
-                        (JsonlItem::Report(message), _) => {
+                for outcome in jsonl.outcomes(&batch) {
+                    match outcome {
+                        Outcome::Blank => {}
+                        Outcome::Report(message) => {
                             out.flush()?;
-                            report(message.clone());
+                            report(message);
                         }
-                        (JsonlItem::Document { .. }, Some(output)) => out.write_all(&output?)?,
-                        (JsonlItem::Document { .. }, None) => {
-                            unreachable!("every document has an output")
-                        }
+                        Outcome::Written(output) => out.write_all(&output?)?,
                     }
                 }
                 out.flush()?;
@@ -312,99 +312,130 @@ const JSONL_READ_BYTES: usize = 1 << 20;
 /// The most documents in one batch.
 const JSONL_BATCH_DOCUMENTS: usize = 256;
 
-/// A line of a `--jsonl` stream, read: a document to extract, or a problem to report in its
-/// place in the output.
-enum JsonlItem {
-    Document {
-        id: String,
-        text: String,
-        /// `FILE:LINE`, for an error's context.
-        at: String,
-    },
+/// A line of a `--jsonl` stream as read, before it is parsed (on the worker threads).
+enum RawLine {
+    /// The line's bytes, without its newline.
+    Read(Vec<u8>),
+    /// A line over `--max-document-bytes`, of this many bytes: skipped, not kept.
+    TooLong(usize),
+    /// Reading failed here; the stream ends.
+    Failed(io::Error),
+}
+
+/// What a line of a `--jsonl` stream gives, in its place in the output.
+enum Outcome {
+    /// A blank line: nothing.
+    Blank,
+    /// A problem to report on standard error.
     Report(String),
+    /// The document's output line.
+    Written(Result<Vec<u8>, Failure>),
 }
 
-/// Parses a line read from `at` (`FILE:LINE`); `None` for a blank line.
-fn parse_jsonl_line(line: Vec<u8>, at: String) -> Option<JsonlItem> {
-    let line = match String::from_utf8(line) {
-        Ok(line) => line,
-        Err(e) => {
-            return Some(JsonlItem::Report(format!(
-                "{at}: not valid UTF-8 (at byte {} of the line)",
-                e.utf8_error().valid_up_to()
-            )));
+/// What every line of one `--jsonl` input shares.
+struct JsonlContext<'a> {
+    extractor: &'a Extractor,
+    options: &'a ExtractOptions,
+    /// The input's name, for `FILE:LINE` in errors and as the id of a document without one.
+    name: &'a str,
+    max_document_bytes: Bytes,
+}
+
+impl JsonlContext<'_> {
+    /// The outcome of each line of `batch` (line number, line), in order. This thread and one
+    /// helper per other core take the lines one at a time, the next one not yet taken: on a
+    /// machine whose other cores are busy, this thread does most of the work and nothing waits
+    /// for a helper that is not running.
+    fn outcomes(&self, batch: &[(usize, RawLine)]) -> Vec<Outcome> {
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        if batch.len() <= 1 || threads == 1 {
+            return batch
+                .iter()
+                .map(|(number, line)| self.outcome(*number, line))
+                .collect();
         }
-    };
-    if line.trim().is_empty() {
-        return None;
+        let next = AtomicUsize::new(0);
+        let work = || {
+            let mut done = Vec::new();
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some((number, line)) = batch.get(i) else {
+                    return done;
+                };
+                done.push((i, self.outcome(*number, line)));
+            }
+        };
+        let mut outcomes: Vec<Outcome> = Vec::new();
+        outcomes.resize_with(batch.len(), || Outcome::Blank);
+        std::thread::scope(|scope| {
+            let helpers: Vec<_> = (1..threads.min(batch.len()))
+                .map(|_| scope.spawn(work))
+                .collect();
+            let mine = work();
+            let theirs = helpers
+                .into_iter()
+                .flat_map(|h| h.join().expect("extraction does not panic"));
+            for (i, outcome) in mine.into_iter().chain(theirs) {
+                outcomes[i] = outcome;
+            }
+        });
+        outcomes
     }
-    Some(match serde_json::from_str::<JsonlDocument>(&line) {
-        Ok(doc) => JsonlItem::Document {
-            id: match doc.id {
-                Some(serde_json::Value::String(s)) => s,
-                Some(other) => other.to_string(),
-                None => at.clone(),
-            },
-            text: doc.text,
-            at,
-        },
-        Err(e) => JsonlItem::Report(format!("{at}: expected {{\"id\": …, \"text\": …}}: {e}")),
-    })
-}
 
-/// Each document's output line (`None` for a report). This thread and one helper per other core
-/// take the documents one at a time, the next one not yet taken: on a machine whose other cores
-/// are busy, this thread does most of the work and nothing waits for a helper that is not running.
-fn extract_batch(
-    extractor: &Extractor,
-    batch: &[JsonlItem],
-    options: &ExtractOptions,
-) -> Vec<Option<Result<Vec<u8>, Failure>>> {
-    let output = |item: &JsonlItem| match item {
-        JsonlItem::Document { id, text, at } => {
-            let mut bytes = Vec::with_capacity(text.len() / 4);
-            Some(
-                write_document(&mut bytes, extractor, id, text, options)
-                    .map(|()| bytes)
-                    .map_err(|e| with_context(e, at)),
+    /// Parses, extracts and writes line `number`.
+    fn outcome(&self, number: usize, line: &RawLine) -> Outcome {
+        let at = || format!("{}:{number}", self.name);
+        let bytes = match line {
+            RawLine::Read(bytes) => bytes,
+            &RawLine::TooLong(len) => {
+                return Outcome::Report(format!(
+                    "{}: a line of {len} bytes is over --max-document-bytes {}; skipped",
+                    at(),
+                    self.max_document_bytes
+                ));
+            }
+            RawLine::Failed(e) => return Outcome::Report(format!("{}: {e}", at())),
+        };
+        let line = match std::str::from_utf8(bytes) {
+            Ok(line) => line,
+            Err(e) => {
+                return Outcome::Report(format!(
+                    "{}: not valid UTF-8 (at byte {} of the line)",
+                    at(),
+                    e.valid_up_to()
+                ));
+            }
+        };
+        if line.trim().is_empty() {
+            return Outcome::Blank;
+        }
+        let document = match serde_json::from_str::<JsonlDocument>(line) {
+            Ok(document) => document,
+            Err(e) => {
+                return Outcome::Report(format!(
+                    "{}: expected {{\"id\": …, \"text\": …}}: {e}",
+                    at()
+                ));
+            }
+        };
+        let id = match document.id {
+            Some(serde_json::Value::String(s)) => s,
+            Some(other) => other.to_string(),
+            None => at(),
+        };
+        let mut output = Vec::with_capacity(document.text.len() / 4);
+        Outcome::Written(
+            write_document(
+                &mut output,
+                self.extractor,
+                &id,
+                &document.text,
+                self.options,
             )
-        }
-        JsonlItem::Report(_) => None,
-    };
-    let documents = batch
-        .iter()
-        .filter(|i| matches!(i, JsonlItem::Document { .. }))
-        .count();
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    if documents <= 1 || threads == 1 {
-        return batch.iter().map(output).collect();
+            .map(|()| output)
+            .map_err(|e| with_context(e, &at())),
+        )
     }
-    let next = AtomicUsize::new(0);
-    let work = || {
-        let mut done = Vec::new();
-        loop {
-            let i = next.fetch_add(1, Ordering::Relaxed);
-            let Some(item) = batch.get(i) else {
-                return done;
-            };
-            done.push((i, output(item)));
-        }
-    };
-    let mut outputs: Vec<Option<Result<Vec<u8>, Failure>>> = Vec::new();
-    outputs.resize_with(batch.len(), || None);
-    std::thread::scope(|scope| {
-        let helpers: Vec<_> = (1..threads.min(documents))
-            .map(|_| scope.spawn(work))
-            .collect();
-        let mine = work();
-        let theirs = helpers
-            .into_iter()
-            .flat_map(|h| h.join().expect("extraction does not panic"));
-        for (i, output) in mine.into_iter().chain(theirs) {
-            outputs[i] = output;
-        }
-    });
-    outputs
 }
 
 /// What [`read_line_capped`] read.
