@@ -128,11 +128,16 @@ impl Patterns {
                             standalone: false,
                         },
                     };
-                    for variant in entity
-                        .generated_variants
-                        .iter()
-                        .filter(|v| v.kind == SurfaceKind::Name && v.source == name)
-                    {
+                    // Only variants of as many words as the name split where it does: the
+                    // heads and tails are combined freely, and a joined variant (`لي كهتشيانغ`
+                    // of `لي كه تشيانغ`) would lend its head `لي` to the tail `تشيانغ`, making
+                    // `لي تشيانغ`, another person's name. The others stay patterns of their own.
+                    let words = name.matches(' ').count();
+                    for variant in entity.generated_variants.iter().filter(|v| {
+                        v.kind == SurfaceKind::Name
+                            && v.source == name
+                            && v.text.matches(' ').count() == words
+                    }) {
                         if let Some((h, t)) = split_name(&variant.text) {
                             by_parts.insert(&variant.text);
                             if !parts.heads.iter().any(|x| x == h) {
@@ -945,13 +950,15 @@ fn composed_name_start(
 }
 
 /// Chooses among overlapping candidates: the longest (in characters) wins; between equal
-/// lengths, the leftmost. Leaves the chosen ones in `chosen`, sorted by position.
+/// lengths, the leftmost; between equal spans, the first pattern (so that the choice never
+/// depends on the sort's order of equal keys). Leaves the chosen ones in `chosen`, sorted by
+/// position.
 ///
 /// Most candidates overlap nothing: a sweep by position finds the clusters of overlapping ones,
 /// and only those are sorted by length.
 fn choose_longest(candidates: &mut [Candidate], chosen: &mut Vec<Candidate>) {
     chosen.clear();
-    candidates.sort_unstable_by_key(|c| (c.start, Reverse(c.end)));
+    candidates.sort_unstable_by_key(|c| (c.start, Reverse(c.end), c.pattern));
     let mut i = 0;
     while i < candidates.len() {
         let mut end = candidates[i].end;
@@ -964,7 +971,7 @@ fn choose_longest(candidates: &mut [Candidate], chosen: &mut Vec<Candidate>) {
         if let [single] = cluster {
             chosen.push(*single);
         } else {
-            cluster.sort_unstable_by_key(|c| (Reverse(c.chars), c.start));
+            cluster.sort_unstable_by_key(|c| (Reverse(c.chars), c.start, c.pattern));
             let first = chosen.len();
             // Chosen spans are disjoint, so only the one starting last before a candidate's end
             // can overlap it.
@@ -1030,6 +1037,30 @@ mod tests {
         assert_eq!(extractor.extract(&large, &options).unwrap().len(), 200_000);
         let kept_large = SCRATCH.with(|s| s.borrow().capacity_bytes());
         assert!(kept_large <= SCRATCH_KEPT_BYTES, "{kept_large} bytes kept");
+    }
+
+    #[test]
+    fn a_joined_variant_lends_no_parts_to_other_combinations() {
+        let gazetteer = Gazetteer::from_files([(
+            std::path::PathBuf::from("p.toml"),
+            "[[entity]]\nid = \"person:li-keqiang\"\nname_ar = \"لي كه تشيانغ\"\nname_en = \"Li Keqiang\"\n"
+                .to_string(),
+        )])
+        .unwrap();
+        let extractor = Extractor::new(gazetteer).unwrap();
+        let found = |text: &str| -> Vec<String> {
+            extractor
+                .extract(text, &ExtractOptions::default())
+                .unwrap()
+                .iter()
+                .map(|m| m.text.to_string())
+                .collect()
+        };
+        // The joined variant itself, and the variants that keep the split, are found.
+        assert_eq!(found("التقى لي كهتشيانغ"), ["لي كهتشيانغ"]);
+        assert_eq!(found("التقى لي كه تشيانج"), ["لي كه تشيانج"]);
+        // Its head with the name's tail is not a spelling of the name.
+        assert!(found("التقى لي تشيانغ").is_empty());
     }
 
     #[test]
