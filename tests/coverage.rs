@@ -577,6 +577,11 @@ const HOMOGRAPHS_IN_PROSE: &[(&str, &str, &str)] = &[
         "initiative:nurly-zhol",
         "'the lit road' (the seeds' name of Nurly Zhol)",
     ),
+    (
+        "الدعم السريع",
+        "organization:rsf-sudan",
+        "'rapid support' (a customer service); in news since 2023 mostly the RSF's usual name",
+    ),
 ];
 
 /// Ordinary news prose (weather, sport, the economy, courts, health, family life …, some 4,500
