@@ -420,6 +420,21 @@ fn inner_name_parts() {
             &[("لوكاشينكو", "person:alexander-lukashenko", "short", "")],
         ),
         (
+            "an inner word with a proclitic and the article is not a name part",
+            "ألكسندر والرئيس لوكاشينكو",
+            &[("لوكاشينكو", "person:alexander-lukashenko", "short", "")],
+        ),
+        (
+            "a name with بن takes no inner parts: the father's name follows بن",
+            "رافق الملك سلمان بن عبدالعزيز نجله حمد",
+            &[(
+                "سلمان بن عبدالعزيز",
+                "person:salman-bin-abdulaziz",
+                "name",
+                "",
+            )],
+        ),
+        (
             "punctuation between the parts breaks the name",
             "ألكسندر، غريغوريفيتش لوكاشينكو",
             &[("لوكاشينكو", "person:alexander-lukashenko", "short", "")],
@@ -492,6 +507,34 @@ fn traps_of_real_news() {
             &[
                 ("الجزائر العاصمة", "city:algiers", "name", ""),
                 ("الجزائر", "country:DZ", "name", ""),
+            ],
+        ),
+        (
+            "a father's name after بن is the son's patronymic, not a mention of the father",
+            "استقبل الشيخ تميم بن حمد بن خليفة آل ثاني الوفد",
+            &[("تميم بن حمد", "person:tamim-bin-hamad", "name", "")],
+        ),
+        (
+            "… and the son's longer listed name wins",
+            "أكد الأمير محمد بن سلمان بن عبدالعزيز",
+            &[(
+                "محمد بن سلمان بن عبدالعزيز",
+                "person:mohammed-bin-salman",
+                "name",
+                "",
+            )],
+        ),
+        (
+            "the father named alone is himself",
+            "الملك سلمان بن عبدالعزيز والأمير حمد بن خليفة",
+            &[
+                (
+                    "سلمان بن عبدالعزيز",
+                    "person:salman-bin-abdulaziz",
+                    "name",
+                    "",
+                ),
+                ("حمد بن خليفة", "person:hamad-bin-khalifa", "name", ""),
             ],
         ),
     ]);

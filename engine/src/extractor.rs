@@ -206,7 +206,10 @@ impl Patterns {
             patterns.senses.push(vec![parts.sense]);
             let name = ComposedName {
                 heads: patterns.heads.len(),
-                inner_parts: letters >= 3,
+                // `X بن Y` takes no inner parts: the words after بن are the father's name and
+                // his own patronymic, not parts of this name (`سلمان بن عبدالعزيز والأمير حمد`
+                // is not `سلمان بن حمد`).
+                inner_parts: letters >= 3 && !ends_in_patronymic_particle(&parts.heads[0]),
                 pattern: patterns.senses.len() - 1,
             };
             patterns.heads.push(parts.heads);
@@ -571,6 +574,7 @@ impl Extractor {
         } = scratch;
         normalizer.normalize(text);
         self.find_candidates(normalizer, candidates);
+        self.drop_fathers_in_patronymics(normalizer.as_bytes(), candidates);
         self.drop_unanchored_short_names(candidates);
         choose_longest(candidates, chosen);
         self.resolve(chosen, resolved);
@@ -689,6 +693,21 @@ impl Extractor {
         self.senses[candidate.pattern]
             .iter()
             .filter(move |s| s.attach.allows(candidate.prefix))
+    }
+
+    /// Drops the candidates that can only be persons and follow the word بن, ابن or بنت: there a
+    /// name is the patronymic inside another person's name (`محمد بن سلمان بن عبدالعزيز` names
+    /// Mohammed bin Salman, not King Salman), and, being longer, it would otherwise hide the
+    /// son's name.
+    fn drop_fathers_in_patronymics(&self, text: &[u8], candidates: &mut Vec<Candidate>) {
+        let entities = self.gazetteer.entities();
+        candidates.retain(|c| {
+            c.prefix != Prefix::WordStart
+                || !follows_patronymic_particle(text, c.start)
+                || self
+                    .allowed_senses(c)
+                    .any(|s| entities[s.entity as usize].entity_type() != "person")
+        });
     }
 
     /// Drops the candidates that can only be short names of persons the document never names in
@@ -900,6 +919,48 @@ impl Extractor {
     }
 }
 
+/// Whether a normalized word has the article, after up to two proclitic letters (`الأمير`,
+/// `والأمير`, `وبالقرب`, and `للأمير` where ل + ال contract): such a word is no part of a
+/// person's name.
+fn has_article(word: &[u8]) -> bool {
+    let mut rest = word;
+    for _ in 0..2 {
+        if rest.starts_with("ال".as_bytes()) || rest.starts_with("لل".as_bytes()) {
+            return true;
+        }
+        match ["و", "ف", "ب", "ل", "ك"]
+            .iter()
+            .find(|p| rest.starts_with(p.as_bytes()))
+        {
+            Some(p) => rest = &rest[p.len()..],
+            None => return false,
+        }
+    }
+    rest.starts_with("ال".as_bytes()) || rest.starts_with("لل".as_bytes())
+}
+
+/// Whether a normalized head of a name ends in the word بن, ابن or بنت.
+fn ends_in_patronymic_particle(head: &str) -> bool {
+    let last = head.rsplit(' ').next().unwrap_or(head);
+    matches!(last, "بن" | "ابن" | "بنت")
+}
+
+/// Whether the word before byte `start` of the normalized text is بن, ابن or بنت ("son of",
+/// "daughter of"), with one space between.
+fn follows_patronymic_particle(text: &[u8], start: usize) -> bool {
+    let Some(before) = start.checked_sub(1).map(|end| &text[..end]) else {
+        return false;
+    };
+    if text[start - 1] != b' ' {
+        return false;
+    }
+    ["بن", "ابن", "بنت"].iter().any(|particle| {
+        before.ends_with(particle.as_bytes())
+            && (before.len() == particle.len()
+                || !is_word_char(char_before(before, before.len() - particle.len())))
+    })
+}
+
 /// How many characters the UTF-8 bytes hold.
 fn char_count(bytes: &[u8]) -> usize {
     bytes.iter().filter(|&&b| (b as i8) >= -0x40).count()
@@ -941,7 +1002,7 @@ fn composed_name_start(
             word_start -= char_before(text, word_start).len_utf8();
         }
         let word = &text[word_start..head_end];
-        if char_count(word) < 3 || word.starts_with("ال".as_bytes()) {
+        if char_count(word) < 3 || has_article(word) {
             return None;
         }
         at = word_start;
