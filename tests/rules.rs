@@ -511,8 +511,18 @@ fn traps_of_real_news() {
         ),
         (
             "a father's name after بن is the son's patronymic, not a mention of the father",
-            "استقبل الشيخ تميم بن حمد بن خليفة آل ثاني الوفد",
-            &[("تميم بن حمد", "person:tamim-bin-hamad", "name", "")],
+            "تنازل الشيخ جاسم بن حمد بن خليفة آل ثاني عن ولاية العهد",
+            &[],
+        ),
+        (
+            "… so the son's name is not hidden by his father's longer one",
+            "وزير الدفاع الأمير خالد بن سلمان بن عبدالعزيز آل سعود",
+            &[(
+                "خالد بن سلمان بن عبدالعزيز",
+                "person:khalid-bin-salman",
+                "name",
+                "",
+            )],
         ),
         (
             "… and the son's longer listed name wins",
