@@ -24,7 +24,9 @@
 //! or common names (`شي`, `لي`, `خان`), found only where the same document names the person in
 //! full. A short name is a context one unless listed as standalone, so a new entry is safe. A
 //! standalone surname that several persons list (`بردي محمدوف`) is resolved by the document's full
-//! names, and otherwise reported once with every candidate. Countries may list
+//! names, and otherwise reported once with every candidate. Organizations may list `short_names`
+//! too: a bare name that is also an ordinary phrase (`حماس`, `مجلس التعاون`), found where the
+//! document names the body in full. Countries may list
 //! `demonym_plurals`, broken plurals without the article (`روس`, `أتراك`).
 //!
 //! The names and short names of persons, cities and countries also get spelling variants
