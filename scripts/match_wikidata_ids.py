@@ -95,7 +95,7 @@ REPO_COUNTRY = {
 OFFICE_GROUPS = {
     "vice-president": r"\bvice[- ]president\b",
     "president": r"(?<!vice )(?<!vice-)\bpresident\b(?! of the (?:senate|national assembly|chamber|parliament|house|council of representatives|people's assembly|supreme|constitutional|general assembly|court|european commission|european council|world bank|african union commission))",
-    "prime-minister": r"\b(?:prime minister|premier|chancellor|taoiseach|head of government|chairman of the council of ministers)\b",
+    "prime-minister": r"(?<!deputy )(?<!vice )(?<!alternate )\b(?:prime minister|premier|chancellor|taoiseach|head of government|chairman of the council of ministers)\b",
     "deputy-prime-minister": r"\b(?:deputy|vice|first deputy) (?:prime minister|premier)\b",
     "foreign": r"\b(?:foreign|external (?:affairs|relations)|secretary of state\b(?! for)|state department)",
     "defence": r"\b(?:defen[cs]e|armed forces|war)\b",
@@ -121,6 +121,20 @@ def fold(s: str) -> str:
     s = re.sub(r"[\"'’‘`.]", "", s)
     s = re.sub(r"[-‐‑–—,()]", " ", s)
     return re.sub(r"\s+", " ", s).strip()
+
+
+STOP = {"of", "the", "for", "and", "to", "in", "a", "minister", "ministry", "state", "secretary",
+        "federal", "national", "republic", "deputy", "first", "second", "acting"}
+
+
+def title_words(text: str) -> set[str]:
+    return {w for w in fold(text).split() if w not in STOP and not w.isdigit()}
+
+
+def title_in_role(position: str, role: str) -> bool:
+    """All the distinctive words (two or more) of a position's title are in the role."""
+    words = title_words(position)
+    return len(words) >= 2 and words <= title_words(role)
 
 
 def office_groups(text: str) -> set[str]:
@@ -157,11 +171,19 @@ def years_agree(role: str, terms: list[tuple[str, str]], groups: set[str]) -> bo
 
 
 TRANSLIT = [("zh", "j"), ("dj", "j"), ("kh", "h"), ("gh", "g"), ("sh", "s"), ("ch", "c"),
-            ("w", "v"), ("y", "i"), ("ou", "u"), ("ee", "i"), ("oo", "u"), ("q", "k"), ("ph", "f")]
+            ("w", "v"), ("y", "i"), ("ou", "u"), ("ee", "i"), ("oo", "u"), ("q", "k"), ("ph", "f"),
+            ("mb", "nb"), ("mp", "np")]
+
+
+# Romanizations of one Arabic given name.
+SAME_NAME = {w: "muhammad" for w in ("mohammed", "mohammad", "mohamed", "mohamad", "muhammed",
+                                      "mohammed")}
+SAME_NAME.update({"ahmed": "ahmad"})
 
 
 def translit(word: str) -> str:
     """One spelling for the common romanization pairs (Zhaparov/Japarov, Alikhan/Alihan)."""
+    word = SAME_NAME.get(word, word)
     for a, b in TRANSLIT:
         word = word.replace(a, b)
     return re.sub(r"(.)\1", r"\1", word)
@@ -179,7 +201,9 @@ def levenshtein(a: str, b: str) -> int:
 
 def words_close(x: str, y: str) -> bool:
     x, y = translit(x), translit(y)
-    return x == y or (min(len(x), len(y)) >= 5 and levenshtein(x, y) <= 1)
+    # or one letter more or less in a long word (Tleuberdi/Tileuberdi), never one letter changed
+    return x == y or (min(len(x), len(y)) >= 5 and abs(len(x) - len(y)) == 1
+                      and levenshtein(x, y) == 1)
 
 
 def name_match(ours: str, theirs: str) -> str | None:
@@ -191,12 +215,18 @@ def name_match(ours: str, theirs: str) -> str | None:
     wa, wb = a.split(), b.split()
     if len(wa) == len(wb) and all(words_close(x, y) for x, y in zip(wa, wb)):
         return "variant"
+    wa, wb = [SAME_NAME.get(w, w) for w in wa], [SAME_NAME.get(w, w) for w in wb]
     short, long_ = (wa, wb) if len(wa) < len(wb) else (wb, wa)
     if len(short) >= 2 and len(short) < len(long_):
         # the shorter name's words, in order, among the longer's, same first and last word
+        # and no skipped word starting a patronym ("X bin Y" is not "X bin Z bin Y")
         it = iter(long_)
         if all(w in it for w in short) and short[0] == long_[0] and short[-1] == long_[-1]:
-            return "variant"
+            skipped = list(long_)
+            for w in short:
+                skipped.remove(w)
+            if not set(skipped) & {"bin", "ibn", "bint", "ben", "ould", "wad", "abu"}:
+                return "variant"
     return None
 
 
@@ -285,13 +315,15 @@ def propose(ents: list[dict], rows: list[dict]):
             if not same_place:
                 continue
             src_groups = set().union(*(office_groups(r["position"]) for r in same_place))
-            office_ok = bool(src_groups & role_groups)
+            by_title = [r for r in same_place if title_in_role(r["position"], role)]
+            office_ok = bool(src_groups & role_groups) or bool(by_title)
             if not office_ok and not (kind == "exact" and not role_groups and
                                       all(r["country"] for r in same_place)):
                 rejected.append((e["id"], qid, kind, "office", same_place[0]["name"],
                                  "; ".join(sorted({r["position"] for r in same_place}))[:120], role))
                 continue
-            agreeing = [r for r in same_place if office_groups(r["position"]) & role_groups] or same_place
+            agreeing = [r for r in same_place if office_groups(r["position"]) & role_groups]
+            agreeing = agreeing or by_title or same_place
             terms = [(r["start"], r["end"]) for r in agreeing]
             if not years_agree(role, terms, src_groups & role_groups):
                 rejected.append((e["id"], qid, kind, "years", same_place[0]["name"],
