@@ -12,6 +12,13 @@ Sources it reads (give any of them):
                   since about 2000, drawn from Wikidata) at HEAD. The country of a repository
                   is given by REPO_COUNTRY below; repositories not listed there are skipped.
 
+  --partyfacts DIR  a git snapshot of hdigital/partyfactsdata (Party Facts); from it
+                  `import/wikipedia/wikidata.csv` (country ISO alpha-3, Party Facts id, QID, English
+                  name, short name) proposes ids for the parties and movements of
+                  gazetteers/organizations.toml: the English name without its parenthesized
+                  qualifier, or an abbreviation given in those parentheses, equals the source's name
+                  or short name, the country agrees (or the entity has none), and one QID remains.
+
 It prints one tab-separated row per proposal: entity id, QID, how the name matched, the
 source (repository@commit or file), the source's name, offices and years for that QID, and
 our entity's role. With --apply it also writes the ids into the gazetteer files.
@@ -31,7 +38,9 @@ A proposal needs all of:
     the entity to have no id yet.
 
 This is a review aid, not part of the build: CI has no access to GitHub, so it cannot fetch
-the snapshots. Rerun it with the snapshots at hand to reproduce the proposals.
+the snapshots. Rerun it with the snapshots at hand to reproduce the proposals: on the commit
+before an id was written it proposes that id; afterwards it proposes only what is still missing
+(--rejected shows the candidates it turned down and why).
 """
 
 from __future__ import annotations
@@ -289,6 +298,51 @@ def read_shared(path: str) -> list[dict]:
     return rows
 
 
+def read_partyfacts(repo: str) -> list[dict]:
+    import pycountry
+
+    text = git(repo, "show", "HEAD:import/wikipedia/wikidata.csv")
+    commit = git(repo, "rev-parse", "HEAD").strip()
+    src = f"hdigital/partyfactsdata@{commit[:12]}"
+    rows = []
+    for r in csv.DictReader(io.StringIO(text)):
+        c = pycountry.countries.get(alpha_3=r["country"])
+        country = c.alpha_2 if c else {"PSG": "PS"}.get(r["country"], r["country"])
+        rows.append({"qid": r["wikidata_id"], "name": r["name"], "short": r["name_short"],
+                     "country": country, "source": src})
+    return rows
+
+
+def propose_parties(ents: list[dict], rows: list[dict]):
+    used = {e["wikidata"]: e["id"] for e in ents if e.get("wikidata")}
+    proposals, rejected = [], []
+    for e in ents:
+        if not e["id"].startswith("organization:") or e.get("wikidata"):
+            continue
+        name = e.get("name_en", "")
+        base = fold(re.sub(r"\s*\([^)]*\)", "", name))
+        abbrs = {a.strip().lower() for p in re.findall(r"\(([^)]*)\)", name) for a in p.split(",")}
+        country = e.get("attributes", {}).get("country", "")
+        cands = [r for r in rows if r["qid"].startswith("Q") and (
+            fold(r["name"]) == base or (r["short"] and r["short"].lower() in abbrs))]
+        if country:
+            cands = [r for r in cands if r["country"] == country]
+        qids = {r["qid"] for r in cands}
+        if not qids:
+            continue
+        if len(qids) > 1:
+            rejected.append((e["id"], ",".join(sorted(qids)), "-", "ambiguous", "", "", name))
+            continue
+        qid = qids.pop()
+        if qid in used:
+            rejected.append((e["id"], qid, "-", f"id already on {used[qid]}", cands[0]["name"], "", name))
+            continue
+        kind = "exact" if fold(cands[0]["name"]) == base else "abbreviation"
+        terms = [{**r, "position": f"party, {r['country']}", "start": "", "end": ""} for r in cands]
+        proposals.append((e, qid, kind, terms))
+    return proposals, rejected
+
+
 def propose(ents: list[dict], rows: list[dict]):
     used = {e["wikidata"]: e["id"] for e in ents if e.get("wikidata")}
     by_qid = defaultdict(list)
@@ -368,7 +422,10 @@ def apply(proposals) -> None:
             if m:
                 current = m.group(1)
             if current in ids and (line.startswith("attributes =") or line == ""):
-                out.append(f'wikidata = "{ids.pop(current)}"')
+                at = len(out)
+                while at and out[at - 1].startswith("#"):  # above the comments on what follows
+                    at -= 1
+                out.insert(at, f'wikidata = "{ids.pop(current)}"')
             out.append(line)
         assert not ids, f"not written in {path}: {ids}"
         with open(path, "w", encoding="utf-8") as f:
@@ -379,6 +436,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--shared", help="path of officials-wikidata.tsv")
     ap.add_argument("--mirrors", help="directory of every-politician-scrapers snapshots")
+    ap.add_argument("--partyfacts", help="git snapshot of hdigital/partyfactsdata")
     ap.add_argument("--rejected", action="store_true", help="also print the rejected candidates")
     ap.add_argument("--apply", action="store_true", help="write the proposed ids into the gazetteers")
     args = ap.parse_args()
@@ -387,14 +445,19 @@ def main() -> int:
         rows += read_shared(args.shared)
     if args.mirrors:
         rows += read_mirrors(args.mirrors)
-    if not rows:
-        ap.error("give --shared and/or --mirrors")
-    proposals, rejected = propose(load_entities(), rows)
+    if not rows and not args.partyfacts:
+        ap.error("give --shared, --mirrors or --partyfacts")
+    ents = load_entities()
+    proposals, rejected = propose(ents, rows) if rows else ([], [])
+    if args.partyfacts:
+        more, less = propose_parties(ents, read_partyfacts(args.partyfacts))
+        proposals += more
+        rejected += less
     w = csv.writer(sys.stdout, delimiter="\t", lineterminator="\n")
     for e, qid, kind, rs in sorted(proposals, key=lambda p: p[0]["id"]):
         terms = "; ".join(sorted({f"{r['position']} {r['start'][:4]}–{r['end'][:4]}" for r in rs}))
         w.writerow([e["id"], qid, kind, rs[0]["source"], rs[0]["name"], terms,
-                    e.get("attributes", {}).get("role", "")])
+                    e.get("attributes", {}).get("role", "") or e.get("name_en", "")])
     if args.rejected:
         for r in rejected:
             w.writerow(["REJECTED", *r])
