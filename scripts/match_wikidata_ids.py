@@ -1,0 +1,471 @@
+#!/usr/bin/env python3
+"""Propose Wikidata ids for the persons of gazetteers/officials*.toml from Wikidata-derived
+office-holder tables, and print the evidence for each proposal.
+
+Sources it reads (give any of them):
+
+  --shared PATH   shared/data/officials-wikidata.tsv (qid, name_en, position_en, country_qid, ...).
+  --mirrors DIR   a directory of git snapshots of the every-politician-scrapers repositories,
+                  laid out as DIR/every-politician-scrapers+<name>/repo (bare git directories, as
+                  the session tooling fetches them). From each it reads `html/holders21.csv`
+                  (position, person, personID, start, end: the holders of a country's offices
+                  since about 2000, drawn from Wikidata) at HEAD. The country of a repository
+                  is given by REPO_COUNTRY below; repositories not listed there are skipped.
+
+  --partyfacts DIR  a git snapshot of hdigital/partyfactsdata (Party Facts); from it
+                  `import/wikipedia/wikidata.csv` (country ISO alpha-3, Party Facts id, QID, English
+                  name, short name) proposes ids for the parties and movements of
+                  gazetteers/organizations.toml: the English name without its parenthesized
+                  qualifier, or an abbreviation given in those parentheses, equals the source's name
+                  or short name, the country agrees (or the entity has none), and one QID remains.
+
+It prints one tab-separated row per proposal: entity id, QID, how the name matched, the
+source (repository@commit or file), the source's name, offices and years for that QID, and
+our entity's role. With --apply it also writes the ids into the gazetteer files.
+
+A proposal needs all of:
+  * the English name to match: equal after folding case, accents, hyphens and punctuation
+    ("exact"), or, only when the office also agrees, a transliteration variant ("variant":
+    same number of words, each pair close; or one name's words all in the other's);
+  * the country to agree: the repository's country is the entity's `attributes.country`
+    (the shared file's country QID is mapped through countries-natural-earth.tsv);
+  * the office to agree: some office word group (president, prime minister, foreign affairs,
+    defence, ...) of a source position for that QID appears in the entity's role; an exact
+    name whose role names no office group at all is accepted on name and country alone;
+  * the years to agree when both sides have them: some source term overlaps some year range
+    in the role (one year of slack);
+  * exactly one QID to survive for the entity, the QID to be used by no other entity, and
+    the entity to have no id yet.
+
+This is a review aid, not part of the build: CI has no access to GitHub, so it cannot fetch
+the snapshots. Rerun it with the snapshots at hand to reproduce the proposals: on the commit
+before an id was written it proposes that id; afterwards it proposes only what is still missing
+(--rejected shows the candidates it turned down and why).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import difflib
+import glob
+import io
+import os
+import re
+import subprocess
+import sys
+import tomllib
+import unicodedata
+from collections import defaultdict
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+# every-politician-scrapers repository -> ISO 3166-1 alpha-2 of its country ("" = international).
+REPO_COUNTRY = {
+    "afghanistan": "AF", "algeria-cabinet": "DZ", "angola": "AO", "argentina-ministers": "AR",
+    "australia-cabinet": "AU", "austria-cabinet": "AT", "bahrain": "BH",
+    "bangladesh-ministers": "BD", "belarus-ministers": "BY", "belgium-cabinet": "BE",
+    "bolivia-ministers": "BO", "brazil-ministers": "BR", "burkina-faso": "BF", "cameroon": "CM",
+    "canada-cabinet": "CA", "central-african-republic": "CF", "chile-ministers": "CL",
+    "china-ministers": "CN", "congo-brazzaville": "CG", "congo-kinshasa-ministers": "CD",
+    "croatia-ministers": "HR", "cuba": "CU", "cyprus-cabinet": "CY", "czech-ministers": "CZ",
+    "denmark-cabinet": "DK", "djibouti-ministers": "DJ", "ecuador-ministers": "EC",
+    "egypt-ministers": "EG", "estonia": "EE", "ethiopia-ministers": "ET", "fiji-ministers": "FJ",
+    "finland-cabinet": "FI", "france-cabinet": "FR", "georgia-ministers": "GE",
+    "ghana-ministers": "GH", "greece-cabinet": "GR", "guinea": "GN", "guinea-bissau": "GW",
+    "haiti": "HT", "hong-kong": "HK", "india-ministers": "IN", "indonesia-ministers": "ID",
+    "iran-ministers": "IR", "iraq-ministers": "IQ", "ireland-ministers": "IE",
+    "israel-ministers": "IL", "italy-ministers": "IT", "ivory-coast": "CI",
+    "japan-ministers": "JP", "jordan-ministers": "JO", "kazakhstan-cabinet": "KZ", "kenya": "KE",
+    "kuwait-ministers": "KW", "kyrgyzstan-ministers": "KG", "latvia-cabinet": "LV",
+    "liberia-ministers": "LR", "libya": "LY", "liechtenstein-ministers": "LI", "lithuania": "LT",
+    "malawi-ministers": "MW", "malaysia-ministers": "MY", "maldives-ministers": "MV", "mali": "ML",
+    "malta-ministers": "MT", "mauritania": "MR", "mexico-ministers": "MX",
+    "mongolia-ministers": "MN", "morocco-ministers": "MA", "mozambique": "MZ",
+    "myanmar-ministers": "MM", "nepal-ministers": "NP", "netherlands-cabinet": "NL",
+    "new-zealand-cabinet": "NZ", "niger-ministers": "NE", "nigeria": "NG", "north-korea": "KP",
+    "norway-cabinet": "NO", "oman": "OM", "pakistan-ministers": "PK", "palestine": "PS",
+    "panama-ministers": "PA", "papua-new-guinea": "PG", "paraguay-ministers": "PY",
+    "philippines-ministers": "PH", "poland-cabinet": "PL", "portugal-cabinet": "PT",
+    "russia-cabinet": "RU", "rwanda-ministers": "RW", "saudi-ministers": "SA",
+    "senegal-ministers": "SN", "sierra-leone": "SL", "singapore-ministers": "SG",
+    "slovakia-cabinet": "SK", "slovenia-cabinet": "SI", "somalia-cabinet": "SO",
+    "south-africa-cabinet": "ZA", "south-korea-ministers": "KR", "south-sudan": "SS",
+    "spain-ministers": "ES", "sri-lanka-cabinet": "LK", "sudan": "SD", "sweden-cabinet": "SE",
+    "swiss-federal-council": "CH", "syria": "SY", "taiwan": "TW", "tanzania-ministers": "TZ",
+    "togo": "TG", "tunisia-ministers": "TN", "turkey-ministers": "TR", "turkmenistan": "TM",
+    "uae-ministers": "AE", "uganda-ministers": "UG", "ukraine-cabinet": "UA",
+    "united-kingdom-cabinet": "GB", "uruguay-ministers": "UY", "us-cabinet": "US",
+    "uzbekistan-ministers": "UZ", "venezuela": "VE", "vietnam": "VN", "world": "",
+    "yemen": "YE", "zambia-ministers": "ZM", "zimbabwe": "ZW",
+}
+
+# Office word groups: a position and a role agree when they share a group.
+OFFICE_GROUPS = {
+    "vice-president": r"\bvice[- ]president\b",
+    "president": r"(?<!vice )(?<!vice-)\bpresident\b(?! of the (?:senate|national assembly|chamber|parliament|house|council of representatives|people's assembly|supreme|constitutional|general assembly|court|european commission|european council|world bank|african union commission))",
+    "prime-minister": r"(?<!deputy )(?<!vice )(?<!alternate )\b(?:prime minister|premier|chancellor|taoiseach|head of government|chairman of the council of ministers)\b",
+    "deputy-prime-minister": r"\b(?:deputy|vice|first deputy) (?:prime minister|premier)\b",
+    "foreign": r"\b(?:foreign|external (?:affairs|relations)|secretary of state\b(?! for)|state department)",
+    "defence": r"\b(?:defen[cs]e|armed forces|war)\b",
+    "interior": r"\b(?:interior|home (?:affairs|secretary|office)|internal affairs|public security)\b",
+    "finance": r"\b(?:finance|treasury|exchequer)\b",
+    "economy": r"\b(?:econom\w*|trade|commerce|industry|planning)\b",
+    "justice": r"\b(?:justice|attorney general|law)\b",
+    "energy": r"\b(?:energy|oil|petroleum|mines|mining|hydrocarbons)\b",
+    "health": r"\bhealth\b",
+    "education": r"\beducation\b",
+    "speaker": r"\b(?:speaker|president of the (?:senate|national assembly|chamber|parliament|house|people's assembly))\b",
+    "monarch": r"\b(?:king|queen|emir|amir|sultan|monarch|crown prince|grand duke|prince)\b",
+    "un": r"\b(?:united nations|secretary-general)\b",
+    "court": r"\bcourt of justice\b",
+}
+
+
+def fold(s: str) -> str:
+    """Case, accents, hyphens, apostrophes and dots folded; words separated by single spaces."""
+    s = unicodedata.normalize("NFKD", s)
+    s = "".join(c for c in s if not unicodedata.combining(c))
+    s = s.lower().replace("ʿ", "").replace("ʼ", "").replace("ʻ", "")
+    s = re.sub(r"[\"'’‘`.]", "", s)
+    s = re.sub(r"[-‐‑–—,()]", " ", s)
+    return re.sub(r"\s+", " ", s).strip()
+
+
+STOP = {"of", "the", "for", "and", "to", "in", "a", "minister", "ministry", "state", "secretary",
+        "federal", "national", "republic", "deputy", "first", "second", "acting"}
+
+
+def title_words(text: str) -> set[str]:
+    return {w for w in fold(text).split() if w not in STOP and not w.isdigit()}
+
+
+def title_in_role(position: str, role: str) -> bool:
+    """All the distinctive words (two or more) of a position's title are in the role."""
+    words = title_words(position)
+    return len(words) >= 2 and words <= title_words(role)
+
+
+def office_groups(text: str) -> set[str]:
+    t = text.lower()
+    return {g for g, rx in OFFICE_GROUPS.items() if re.search(rx, t)}
+
+
+def year_ranges(role: str) -> list[tuple[int, int]]:
+    """Year ranges written in a role: "(2013–2015, 2021–)" -> [(2013, 2015), (2021, 9999)]."""
+    out = []
+    for a, dash, b in re.findall(r"\b(1[89]\d\d|20\d\d)\s*([–-])?\s*(1[89]\d\d|20\d\d)?", role):
+        start = int(a)
+        end = int(b) if b else (9999 if dash else start)
+        out.append((start, end))
+    return out
+
+
+def years_agree(role: str, terms: list[tuple[str, str]], groups: set[str]) -> bool:
+    """Some term overlaps a year range of the role's part that names the same office."""
+    parts = [p for p in role.split(";") if office_groups(p) & groups] or [role]
+    ranges = [r for p in parts for r in year_ranges(p)]
+    if not ranges:
+        return True
+    spans = []
+    for start, end in terms:
+        s = int(start[:4]) if start[:4].isdigit() else None
+        e = int(end[:4]) if end[:4].isdigit() else 9999
+        if s is None:
+            continue
+        spans.append((s, e))
+    if not spans:
+        return True
+    return any(s <= re_ + 1 and rs <= e + 1 for s, e in spans for rs, re_ in ranges)
+
+
+TRANSLIT = [("zh", "j"), ("dj", "j"), ("kh", "h"), ("gh", "g"), ("sh", "s"), ("ch", "c"),
+            ("w", "v"), ("y", "i"), ("ou", "u"), ("ee", "i"), ("oo", "u"), ("q", "k"), ("ph", "f"),
+            ("mb", "nb"), ("mp", "np")]
+
+
+# Romanizations of one Arabic given name.
+SAME_NAME = {w: "muhammad" for w in ("mohammed", "mohammad", "mohamed", "mohamad", "muhammed",
+                                      "mohammed")}
+SAME_NAME.update({"ahmed": "ahmad"})
+
+
+def translit(word: str) -> str:
+    """One spelling for the common romanization pairs (Zhaparov/Japarov, Alikhan/Alihan)."""
+    word = SAME_NAME.get(word, word)
+    for a, b in TRANSLIT:
+        word = word.replace(a, b)
+    return re.sub(r"(.)\1", r"\1", word)
+
+
+def levenshtein(a: str, b: str) -> int:
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        prev = cur
+    return prev[-1]
+
+
+def words_close(x: str, y: str) -> bool:
+    x, y = translit(x), translit(y)
+    # or one letter more or less in a long word (Tleuberdi/Tileuberdi), never one letter changed
+    return x == y or (min(len(x), len(y)) >= 5 and abs(len(x) - len(y)) == 1
+                      and levenshtein(x, y) == 1)
+
+
+def name_match(ours: str, theirs: str) -> str | None:
+    a, b = fold(ours), fold(theirs)
+    if not a or not b:
+        return None
+    if a == b:
+        return "exact"
+    wa, wb = a.split(), b.split()
+    if len(wa) == len(wb) and all(words_close(x, y) for x, y in zip(wa, wb)):
+        return "variant"
+    wa, wb = [SAME_NAME.get(w, w) for w in wa], [SAME_NAME.get(w, w) for w in wb]
+    short, long_ = (wa, wb) if len(wa) < len(wb) else (wb, wa)
+    if len(short) >= 2 and len(short) < len(long_):
+        # the shorter name's words, in order, among the longer's, same first and last word
+        # and no skipped word starting a patronym ("X bin Y" is not "X bin Z bin Y")
+        it = iter(long_)
+        if all(w in it for w in short) and short[0] == long_[0] and short[-1] == long_[-1]:
+            skipped = list(long_)
+            for w in short:
+                skipped.remove(w)
+            if not set(skipped) & {"bin", "ibn", "bint", "ben", "ould", "wad", "abu"}:
+                return "variant"
+    return None
+
+
+def load_entities() -> list[dict]:
+    ents = []
+    for path in sorted(glob.glob(os.path.join(ROOT, "gazetteers", "*.toml"))):
+        with open(path, "rb") as f:
+            for e in tomllib.load(f).get("entity", []):
+                e["_file"] = path
+                ents.append(e)
+    return ents
+
+
+def git(repo: str, *args: str) -> str:
+    return subprocess.run(
+        ["git", "--git-dir", repo, *args], check=True, capture_output=True, text=True
+    ).stdout
+
+
+def read_mirrors(root: str) -> list[dict]:
+    """Rows {qid, name, position, country, start, end, source} from the holders21 tables."""
+    rows = []
+    for d in sorted(glob.glob(os.path.join(root, "every-politician-scrapers+*"))):
+        name = os.path.basename(d).split("+", 1)[1]
+        if name not in REPO_COUNTRY:
+            continue
+        repo = os.path.join(d, "repo")
+        try:
+            text = git(repo, "show", "HEAD:html/holders21.csv")
+        except subprocess.CalledProcessError:
+            continue
+        commit = git(repo, "rev-parse", "HEAD").strip()
+        src = f"every-politician-scrapers/{name}@{commit[:12]}"
+        for r in csv.DictReader(io.StringIO(text)):
+            if not (r.get("personID") or "").startswith("Q"):
+                continue
+            rows.append({
+                "qid": r["personID"], "name": r["person"], "position": r["position"],
+                "country": REPO_COUNTRY[name], "start": r.get("start") or "",
+                "end": r.get("end") or "", "source": src,
+            })
+    return rows
+
+
+def read_shared(path: str) -> list[dict]:
+    iso = {}
+    ne = os.path.join(os.path.dirname(path), "countries-natural-earth.tsv")
+    with open(ne, encoding="utf-8") as f:
+        for r in csv.DictReader(f, delimiter="\t"):
+            code = r["iso_a2"] if r["iso_a2"] != "-99" else r["iso_a2_eh"]
+            iso[r["wikidata"]] = code
+    rows = []
+    with open(path, encoding="utf-8") as f:
+        for r in csv.DictReader(f, delimiter="\t"):
+            rows.append({
+                "qid": r["qid"], "name": r["name_en"], "position": r["position_en"],
+                "country": iso.get(r["country_qid"], ""), "start": r["start"], "end": "",
+                "source": os.path.basename(path),
+            })
+    return rows
+
+
+def read_partyfacts(repo: str) -> list[dict]:
+    import pycountry
+
+    text = git(repo, "show", "HEAD:import/wikipedia/wikidata.csv")
+    commit = git(repo, "rev-parse", "HEAD").strip()
+    src = f"hdigital/partyfactsdata@{commit[:12]}"
+    rows = []
+    for r in csv.DictReader(io.StringIO(text)):
+        c = pycountry.countries.get(alpha_3=r["country"])
+        country = c.alpha_2 if c else {"PSG": "PS"}.get(r["country"], r["country"])
+        rows.append({"qid": r["wikidata_id"], "name": r["name"], "short": r["name_short"],
+                     "country": country, "source": src})
+    return rows
+
+
+def propose_parties(ents: list[dict], rows: list[dict]):
+    used = {e["wikidata"]: e["id"] for e in ents if e.get("wikidata")}
+    proposals, rejected = [], []
+    for e in ents:
+        if not e["id"].startswith("organization:") or e.get("wikidata"):
+            continue
+        name = e.get("name_en", "")
+        base = fold(re.sub(r"\s*\([^)]*\)", "", name))
+        abbrs = {a.strip().lower() for p in re.findall(r"\(([^)]*)\)", name) for a in p.split(",")}
+        country = e.get("attributes", {}).get("country", "")
+        cands = [r for r in rows if r["qid"].startswith("Q") and (
+            fold(r["name"]) == base or (r["short"] and r["short"].lower() in abbrs))]
+        if country:
+            cands = [r for r in cands if r["country"] == country]
+        qids = {r["qid"] for r in cands}
+        if not qids:
+            continue
+        if len(qids) > 1:
+            rejected.append((e["id"], ",".join(sorted(qids)), "-", "ambiguous", "", "", name))
+            continue
+        qid = qids.pop()
+        if qid in used:
+            rejected.append((e["id"], qid, "-", f"id already on {used[qid]}", cands[0]["name"], "", name))
+            continue
+        kind = "exact" if fold(cands[0]["name"]) == base else "abbreviation"
+        terms = [{**r, "position": f"party, {r['country']}", "start": "", "end": ""} for r in cands]
+        proposals.append((e, qid, kind, terms))
+    return proposals, rejected
+
+
+def propose(ents: list[dict], rows: list[dict]):
+    used = {e["wikidata"]: e["id"] for e in ents if e.get("wikidata")}
+    by_qid = defaultdict(list)
+    for r in rows:
+        by_qid[r["qid"]].append(r)
+    persons = [e for e in ents if e["id"].startswith("person:") and not e.get("wikidata")]
+    proposals, rejected = [], []
+    for e in persons:
+        attrs = e.get("attributes", {})
+        country = attrs.get("country", "")
+        role = attrs.get("role", "")
+        role_groups = office_groups(role)
+        cands = {}
+        for qid, rs in by_qid.items():
+            kind = None
+            for r in rs:
+                k = name_match(e["name_en"], r["name"])
+                if k == "exact" or (k and kind is None):
+                    kind = k
+            if not kind:
+                continue
+            # the source's country: international bodies ("") are judged by office alone
+            same_place = [r for r in rs if r["country"] in (country, "")]
+            if not same_place:
+                continue
+            src_groups = set().union(*(office_groups(r["position"]) for r in same_place))
+            by_title = [r for r in same_place if title_in_role(r["position"], role)]
+            office_ok = bool(src_groups & role_groups) or bool(by_title)
+            if not office_ok and not (kind == "exact" and not role_groups and
+                                      all(r["country"] for r in same_place)):
+                rejected.append((e["id"], qid, kind, "office", same_place[0]["name"],
+                                 "; ".join(sorted({r["position"] for r in same_place}))[:120], role))
+                continue
+            agreeing = [r for r in same_place if office_groups(r["position"]) & role_groups]
+            agreeing = agreeing or by_title or same_place
+            terms = [(r["start"], r["end"]) for r in agreeing]
+            if not years_agree(role, terms, src_groups & role_groups):
+                rejected.append((e["id"], qid, kind, "years", same_place[0]["name"],
+                                 "; ".join(f"{r['position']} {r['start'][:4]}-{r['end'][:4]}" for r in agreeing)[:160], role))
+                continue
+            cands[qid] = (kind, agreeing)
+        if not cands:
+            continue
+        exact = {q: v for q, v in cands.items() if v[0] == "exact"}
+        pool = exact or cands
+        if len(pool) != 1:
+            rejected.append((e["id"], ",".join(sorted(pool)), "-", "ambiguous", "", "", role))
+            continue
+        qid, (kind, rs) = next(iter(pool.items()))
+        if qid in used:
+            rejected.append((e["id"], qid, kind, f"id already on {used[qid]}", rs[0]["name"], "", role))
+            continue
+        proposals.append((e, qid, kind, rs))
+    # one QID for one entity only
+    count = defaultdict(int)
+    for _, qid, _, _ in proposals:
+        count[qid] += 1
+    final = []
+    for p in proposals:
+        if count[p[1]] > 1:
+            rejected.append((p[0]["id"], p[1], p[2], "QID proposed for two entities", p[3][0]["name"], "", ""))
+        else:
+            final.append(p)
+    return final, rejected
+
+
+def apply(proposals) -> None:
+    by_file = defaultdict(dict)
+    for e, qid, _, _ in proposals:
+        by_file[e["_file"]][e["id"]] = qid
+    for path, ids in by_file.items():
+        with open(path, encoding="utf-8") as f:
+            lines = f.read().split("\n")
+        out, current = [], None
+        for line in lines:
+            m = re.match(r'id = "([^"]+)"$', line)
+            if m:
+                current = m.group(1)
+            if current in ids and (line.startswith("attributes =") or line == ""):
+                at = len(out)
+                while at and out[at - 1].startswith("#"):  # above the comments on what follows
+                    at -= 1
+                out.insert(at, f'wikidata = "{ids.pop(current)}"')
+            out.append(line)
+        assert not ids, f"not written in {path}: {ids}"
+        with open(path, "w", encoding="utf-8") as f:
+            f.write("\n".join(out))
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--shared", help="path of officials-wikidata.tsv")
+    ap.add_argument("--mirrors", help="directory of every-politician-scrapers snapshots")
+    ap.add_argument("--partyfacts", help="git snapshot of hdigital/partyfactsdata")
+    ap.add_argument("--rejected", action="store_true", help="also print the rejected candidates")
+    ap.add_argument("--apply", action="store_true", help="write the proposed ids into the gazetteers")
+    args = ap.parse_args()
+    rows = []
+    if args.shared:
+        rows += read_shared(args.shared)
+    if args.mirrors:
+        rows += read_mirrors(args.mirrors)
+    if not rows and not args.partyfacts:
+        ap.error("give --shared, --mirrors or --partyfacts")
+    ents = load_entities()
+    proposals, rejected = propose(ents, rows) if rows else ([], [])
+    if args.partyfacts:
+        more, less = propose_parties(ents, read_partyfacts(args.partyfacts))
+        proposals += more
+        rejected += less
+    w = csv.writer(sys.stdout, delimiter="\t", lineterminator="\n")
+    for e, qid, kind, rs in sorted(proposals, key=lambda p: p[0]["id"]):
+        terms = "; ".join(sorted({f"{r['position']} {r['start'][:4]}–{r['end'][:4]}" for r in rs}))
+        w.writerow([e["id"], qid, kind, rs[0]["source"], rs[0]["name"], terms,
+                    e.get("attributes", {}).get("role", "") or e.get("name_en", "")])
+    if args.rejected:
+        for r in rejected:
+            w.writerow(["REJECTED", *r])
+    print(f"# {len(proposals)} proposals, {len(rejected)} rejected candidates", file=sys.stderr)
+    if args.apply:
+        apply(proposals)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
