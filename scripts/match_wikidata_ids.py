@@ -37,6 +37,14 @@ A proposal needs all of:
   * exactly one QID to survive for the entity, the QID to be used by no other entity, and
     the entity to have no id yet.
 
+The exact-name rule ("exact-name") accepts a candidate turned down above for its office or its
+years when all of these hold: the English name is an exact match (not a variant) of a holder
+in the table of the entity's own country (the entity has a `country`; the international table
+does not count); that folded name belongs to one QID only across all the tables read (no
+namesake anywhere); and, as always, the QID is the only candidate left for the entity and is
+used by no other entity. The source's offices then are not in our role: the printed row lists
+them (from the country's table) so that a curator can add to the role those the person held.
+
 This is a review aid, not part of the build: CI has no access to GitHub, so it cannot fetch
 the snapshots. Rerun it with the snapshots at hand to reproduce the proposals: on the commit
 before an id was written it proposes that id; afterwards it proposes only what is still missing
@@ -57,6 +65,7 @@ import sys
 import tomllib
 import unicodedata
 from collections import defaultdict
+from functools import lru_cache
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -122,6 +131,7 @@ OFFICE_GROUPS = {
 }
 
 
+@lru_cache(maxsize=None)
 def fold(s: str) -> str:
     """Case, accents, hyphens, apostrophes and dots folded; words separated by single spaces."""
     s = unicodedata.normalize("NFKD", s)
@@ -190,6 +200,7 @@ SAME_NAME = {w: "muhammad" for w in ("mohammed", "mohammad", "mohamed", "mohamad
 SAME_NAME.update({"ahmed": "ahmad"})
 
 
+@lru_cache(maxsize=None)
 def translit(word: str) -> str:
     """One spelling for the common romanization pairs (Zhaparov/Japarov, Alikhan/Alihan)."""
     word = SAME_NAME.get(word, word)
@@ -346,8 +357,17 @@ def propose_parties(ents: list[dict], rows: list[dict]):
 def propose(ents: list[dict], rows: list[dict]):
     used = {e["wikidata"]: e["id"] for e in ents if e.get("wikidata")}
     by_qid = defaultdict(list)
+    name_qids = defaultdict(set)  # folded name -> the QIDs that bear it, in all tables
     for r in rows:
         by_qid[r["qid"]].append(r)
+        name_qids[fold(r["name"])].add(r["qid"])
+
+    def exact_name(e: dict, qid: str, country: str) -> list[dict]:
+        """The rows of the entity's own country that the exact-name rule accepts, or []."""
+        name = fold(e["name_en"])
+        if not country or name_qids.get(name) != {qid}:
+            return []
+        return [r for r in by_qid[qid] if r["country"] == country and fold(r["name"]) == name]
     persons = [e for e in ents if e["id"].startswith("person:") and not e.get("wikidata")]
     proposals, rejected = [], []
     for e in persons:
@@ -373,6 +393,10 @@ def propose(ents: list[dict], rows: list[dict]):
             office_ok = bool(src_groups & role_groups) or bool(by_title)
             if not office_ok and not (kind == "exact" and not role_groups and
                                       all(r["country"] for r in same_place)):
+                own = exact_name(e, qid, country) if kind == "exact" else []
+                if own:
+                    cands[qid] = ("exact-name", own)
+                    continue
                 rejected.append((e["id"], qid, kind, "office", same_place[0]["name"],
                                  "; ".join(sorted({r["position"] for r in same_place}))[:120], role))
                 continue
@@ -380,6 +404,10 @@ def propose(ents: list[dict], rows: list[dict]):
             agreeing = agreeing or by_title or same_place
             terms = [(r["start"], r["end"]) for r in agreeing]
             if not years_agree(role, terms, src_groups & role_groups):
+                own = exact_name(e, qid, country) if kind == "exact" else []
+                if own:
+                    cands[qid] = ("exact-name", own)
+                    continue
                 rejected.append((e["id"], qid, kind, "years", same_place[0]["name"],
                                  "; ".join(f"{r['position']} {r['start'][:4]}-{r['end'][:4]}" for r in agreeing)[:160], role))
                 continue
