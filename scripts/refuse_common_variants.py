@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Refuse the generated spelling variants that are common Arabic words.
 
-Usage (from the repository root, with a built `alam`):
+Usage (from the repository root, with a built `alam`; it reads the gazetteer files on disk, so
+any binary with the current engine will do):
 
     pip install wordfreq==3.1.1
     python3 scripts/refuse_common_variants.py            # writes the file below
@@ -100,13 +101,16 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--check", action="store_true", help="exit 1 if the file is stale")
     parser.add_argument("--alam", default=str(ROOT / "target" / "debug" / "alam"))
-    parser.add_argument("--gazetteers", type=Path, help="a gazetteer directory (default: built-in)")
+    parser.add_argument("--gazetteers", type=Path,
+                        help="a gazetteer directory (default: the repository's gazetteers/)")
     args = parser.parse_args()
+    # The files on disk, not the ones embedded in the binary: a binary built before the last
+    # gazetteer edit would check stale data.
     target_dir = args.gazetteers if args.gazetteers is not None else ROOT / "gazetteers"
     output = target_dir / FILE_NAME
 
     refused: dict[str, tuple[str, str, float]] = {}
-    pairs = raw_variants(args.alam, args.gazetteers)
+    pairs = raw_variants(args.alam, target_dir)
     for source, variant in sorted(pairs):
         hit = common_changed_word(source, variant)
         if hit is not None and variant not in refused:
