@@ -25,7 +25,7 @@ use crate::mention::{Form, Mention};
 use crate::normalize::{Normalizer, char_at, char_before, normalize};
 use crate::offsets::{OffsetEncoding, to_encoding};
 use crate::trie::Trie;
-use crate::words::{Prefix, WordChars, is_right_edge, is_word_char, prefix_before};
+use crate::words::{PROCLITICS, Prefix, WordChars, is_right_edge, is_word_char, prefix_before};
 
 /// Where a surface may stand inside a word.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -919,34 +919,28 @@ impl Extractor {
     }
 }
 
-/// Whether a normalized word has the article, after up to two proclitic letters (`الأمير`,
-/// `والأمير`, `وبالقرب`, and `للأمير` where ل + ال contract): such a word is no part of a
-/// person's name.
+/// The words after which a name is a father's: "son of", "daughter of" (normalized).
+const PATRONYMIC_PARTICLES: [&str; 3] = ["بن", "ابن", "بنت"];
+
+/// Whether a normalized word has the article, alone or after a proclitic (`الأمير`, `والأمير`,
+/// `وبالقرب`, and `للأمير`, where ل + ال contract): such a word is no part of a person's name.
 fn has_article(word: &[u8]) -> bool {
-    let mut rest = word;
-    for _ in 0..2 {
-        if rest.starts_with("ال".as_bytes()) || rest.starts_with("لل".as_bytes()) {
-            return true;
-        }
-        match ["و", "ف", "ب", "ل", "ك"]
-            .iter()
-            .find(|p| rest.starts_with(p.as_bytes()))
-        {
-            Some(p) => rest = &rest[p.len()..],
-            None => return false,
-        }
-    }
-    rest.starts_with("ال".as_bytes()) || rest.starts_with("لل".as_bytes())
+    std::iter::once("").chain(PROCLITICS).any(|proclitic| {
+        word.strip_prefix(proclitic.as_bytes()).is_some_and(|rest| {
+            rest.starts_with("ال".as_bytes())
+                || (proclitic.ends_with('ل') && rest.starts_with("ل".as_bytes()))
+        })
+    })
 }
 
-/// Whether a normalized head of a name ends in the word بن, ابن or بنت.
+/// Whether a normalized head of a name ends in one of the [`PATRONYMIC_PARTICLES`].
 fn ends_in_patronymic_particle(head: &str) -> bool {
     let last = head.rsplit(' ').next().unwrap_or(head);
-    matches!(last, "بن" | "ابن" | "بنت")
+    PATRONYMIC_PARTICLES.contains(&last)
 }
 
-/// Whether the word before byte `start` of the normalized text is بن, ابن or بنت ("son of",
-/// "daughter of"), with one space between.
+/// Whether the word before byte `start` of the normalized text is one of the
+/// [`PATRONYMIC_PARTICLES`], with one space between.
 fn follows_patronymic_particle(text: &[u8], start: usize) -> bool {
     let Some(before) = start.checked_sub(1).map(|end| &text[..end]) else {
         return false;
@@ -954,7 +948,7 @@ fn follows_patronymic_particle(text: &[u8], start: usize) -> bool {
     if text[start - 1] != b' ' {
         return false;
     }
-    ["بن", "ابن", "بنت"].iter().any(|particle| {
+    PATRONYMIC_PARTICLES.iter().any(|particle| {
         before.ends_with(particle.as_bytes())
             && (before.len() == particle.len()
                 || !is_word_char(char_before(before, before.len() - particle.len())))
