@@ -215,6 +215,7 @@ fn extract(args: ExtractArgs) -> Result<ExitCode, Failure> {
                 options: &options,
                 name: &name,
                 max_document_bytes: args.max_document_bytes,
+                threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
             };
             let mut buffer = Vec::new();
             let mut line_number = 0;
@@ -339,6 +340,9 @@ struct JsonlContext<'a> {
     /// The input's name, for `FILE:LINE` in errors and as the id of a document without one.
     name: &'a str,
     max_document_bytes: Bytes,
+    /// The threads a batch is shared out among (this one included), asked once: on Linux the
+    /// answer reads the cgroup files.
+    threads: usize,
 }
 
 impl JsonlContext<'_> {
@@ -347,7 +351,7 @@ impl JsonlContext<'_> {
     /// machine whose other cores are busy, this thread does most of the work and nothing waits
     /// for a helper that is not running.
     fn outcomes(&self, batch: &[(usize, RawLine)]) -> Vec<Outcome> {
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let threads = self.threads;
         if batch.len() <= 1 || threads == 1 {
             return batch
                 .iter()
