@@ -223,6 +223,29 @@ fn proclitics() {
             "قال شي جين بينغ إن كل شيء ممكن",
             &[("شي جين بينغ", "person:xi-jinping", "name", "")],
         ),
+        (
+            "a proclitic homograph is its own word: وزاريا is not و + Zaria",
+            "عقدوا اجتماعا وزاريا في زاريا",
+            &[("زاريا", "city:zaria", "name", "")],
+        ),
+        (
+            "a proclitic homograph: بليون is not ب + Lyon",
+            "استثمار بقيمة بليون دولار في ليون",
+            &[("ليون", "city:lyon", "name", "")],
+        ),
+        (
+            "a proclitic homograph: كلام is not ك + To Lam, who is named in full",
+            "قال تو لام كلاما واضحا",
+            &[("تو لام", "person:to-lam", "name", "")],
+        ),
+        (
+            "the same name after a proclitic in another word still matches",
+            "وصل إلى زاريا وليون",
+            &[
+                ("زاريا", "city:zaria", "name", ""),
+                ("ليون", "city:lyon", "name", "و"),
+            ],
+        ),
     ]);
 }
 
@@ -625,6 +648,58 @@ fn degenerate_texts() {
         ("only diacritics", "ًٌٍَُِّْ", &[]),
         ("only white space and marks", " \n\t\u{200B} ", &[]),
         ("a lone proclitic", "و", &[]),
+    ]);
+}
+
+#[test]
+fn shared_place_names_resolved_by_the_document() {
+    check(&[
+        (
+            "Tripoli in a document naming Libya is Libya's",
+            "اجتمع المجلس في طرابلس لبحث أزمة ليبيا",
+            &[
+                ("طرابلس", "city:tripoli", "name", ""),
+                ("ليبيا", "country:LY", "name", ""),
+            ],
+        ),
+        (
+            "Tripoli in a document naming a Lebanese is Lebanon's",
+            "زار الوزير اللبناني مدينة طرابلس",
+            &[
+                ("اللبناني", "country:LB", "demonym", ""),
+                ("طرابلس", "city:tripoli-lb", "name", ""),
+            ],
+        ),
+        (
+            "a city of the country is enough: Benghazi is in Libya",
+            "انتقل الوفد من بنغازي إلى طرابلس",
+            &[
+                ("بنغازي", "city:benghazi", "name", ""),
+                ("طرابلس", "city:tripoli", "name", ""),
+            ],
+        ),
+        (
+            "a document naming both countries leaves Tripoli ambiguous",
+            "من طرابلس إلى لبنان وليبيا",
+            &[
+                ("طرابلس", "", "name", ""),
+                ("لبنان", "country:LB", "name", ""),
+                ("ليبيا", "country:LY", "name", "و"),
+            ],
+        ),
+        (
+            "a document naming neither leaves it ambiguous",
+            "وصل الوفد إلى طرابلس",
+            &[("طرابلس", "", "name", "")],
+        ),
+        (
+            "bare Congo after the DRC's own name is the DRC",
+            "وفد من الكونغو الديمقراطية وصل أمس، وقال رئيس وفد الكونغو",
+            &[
+                ("الكونغو الديمقراطية", "country:CD", "name", ""),
+                ("الكونغو", "country:CD", "name", ""),
+            ],
+        ),
     ]);
 }
 

@@ -18,7 +18,7 @@ const REVIEWED: &[(&str, &[&str], &str)] = &[
     (
         "الكونغو",
         &["country:CD", "country:CG"],
-        "bare 'Congo' is genuinely ambiguous between the two Congos: reported with both candidates",
+        "bare 'Congo' is ambiguous between the two Congos: resolved by the Congo the document names in full, or whose cities or people it names, else reported with both candidates",
     ),
     (
         "لي",
@@ -274,12 +274,12 @@ const REVIEWED: &[(&str, &[&str], &str)] = &[
     (
         "حيدر آباد",
         &["city:hyderabad", "city:hyderabad-pk"],
-        "Hyderabad (India) and Hyderabad (Pakistan): both large, reported with both candidates",
+        "Hyderabad (India) and Hyderabad (Pakistan): both large, resolved by the country the document names, else reported with both candidates",
     ),
     (
         "طرابلس",
         &["city:tripoli", "city:tripoli-lb"],
-        "Tripoli (Libya) and Tripoli (Lebanon): both named bare in the news, reported with both candidates",
+        "Tripoli (Libya) and Tripoli (Lebanon): both named bare in the news, resolved by the country the document names, else reported with both candidates",
     ),
 ];
 

@@ -92,6 +92,9 @@ pub enum Problem {
     BadWikidata(String),
     /// A short name listed both as standalone and as context-only.
     ShortNameInBothLists(String),
+    /// A `proclitic_homographs` entry that is not one word starting with a proclitic letter
+    /// (و ف ب ل ك) and a letter more.
+    BadProcliticHomograph(String),
 }
 
 /// A gazetteer that failed to load: the file, where in it, and the problem. Its `Display` says
@@ -177,6 +180,11 @@ impl fmt::Display for GazetteerError {
                 f,
                 "short name {name:?} is in both `short_names` and `standalone_short_names`: \
                  keep it in one (standalone if it is distinctive, short_names otherwise)"
+            ),
+            Problem::BadProcliticHomograph(word) => write!(
+                f,
+                "proclitic homograph {word:?} is not one word that starts with a proclitic \
+                 (و ف ب ل ك) followed by more letters"
             ),
         }
     }

@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 
 use crate::error::{Error, ExtractError};
 use crate::gazetteer::{Entity, Gazetteer, GazetteerSource, SurfaceKind};
-use crate::hash::FastMap;
+use crate::hash::{FastMap, FastSet};
 use crate::mention::{Form, Mention};
 use crate::normalize::{Normalizer, char_at, char_before, normalize};
 use crate::offsets::{OffsetEncoding, to_encoding};
@@ -352,6 +352,9 @@ pub struct Extractor {
     composed: Vec<Vec<ComposedName>>,
     heads: Vec<Vec<String>>,
     word_chars: WordChars,
+    /// Ordinary words that read as a proclitic and a name (normalized): no name is matched after
+    /// their proclitic.
+    proclitic_homographs: FastSet<Box<[u8]>>,
     /// The gazetteers' types, sorted: known once here, checked by every filtered request.
     types: Vec<String>,
     stats: BuildStats,
@@ -435,10 +438,16 @@ impl Extractor {
             automaton_kind: "trie, walked anchored",
         };
         let types = gazetteer.types().into_iter().map(str::to_string).collect();
+        let proclitic_homographs = gazetteer
+            .proclitic_homographs()
+            .iter()
+            .map(|w| w.as_bytes().into())
+            .collect();
         Ok(Extractor {
             gazetteer,
             trie,
             types,
+            proclitic_homographs,
             senses: patterns.senses,
             composed: patterns.composed,
             heads: patterns.heads,
@@ -622,6 +631,7 @@ impl Extractor {
         let Some(second) = letter_at(next).filter(|&c| is_word_char(c)) else {
             return;
         };
+        let found_before = candidates.len();
         let one_letter = Prefix::Proclitic {
             len: next - at,
             ends_in_lam: first == 'ل',
@@ -636,6 +646,37 @@ impl Extractor {
                 };
                 self.candidates_at(normalizer, after, two_letters, candidates);
             }
+        }
+        // Checked only once a name was found after the proclitic: most words find none.
+        if candidates.len() > found_before && !self.proclitic_homographs.is_empty() {
+            self.drop_names_in_proclitic_homograph(haystack, at, found_before, candidates);
+        }
+    }
+
+    /// Drops the candidates from `found_before` on that end with the word at byte `at` when that
+    /// word is a listed proclitic homograph (`وزاريا` is no و + Zaria). A name of several words
+    /// that goes on past the word stays: its other words make it.
+    fn drop_names_in_proclitic_homograph(
+        &self,
+        haystack: &[u8],
+        at: usize,
+        found_before: usize,
+        candidates: &mut Vec<Candidate>,
+    ) {
+        let mut word_end = at;
+        while word_end < haystack.len() {
+            let (word, len) = self.word_chars.at(haystack, word_end);
+            if !word {
+                break;
+            }
+            word_end += len;
+        }
+        let in_word = |c: &Candidate| c.end == word_end;
+        if candidates[found_before..].iter().any(in_word)
+            && self.proclitic_homographs.contains(&haystack[at..word_end])
+        {
+            let found = candidates.split_off(found_before);
+            candidates.extend(found.into_iter().filter(|c| !in_word(c)));
         }
     }
 
@@ -737,6 +778,7 @@ impl Extractor {
         resolved.clear();
         resolved.extend(chosen.iter().map(|c| (*c, self.resolve_candidate(c))));
         self.resolve_short_names(resolved);
+        self.resolve_shared_place_names(resolved);
     }
 
     fn resolve_candidate(&self, candidate: &Candidate) -> Resolution {
@@ -859,6 +901,67 @@ impl Extractor {
                 [person] => Resolution::One(*person, Form::Short),
                 _ => Resolution::Ambiguous(standalone, Form::Short),
             };
+        }
+    }
+
+    /// Resolves a place name several places share (`طرابلس`: Tripoli in Libya and in Lebanon;
+    /// `الكونغو`: the two Congos) by the rest of the document: to the one candidate it names
+    /// unambiguously elsewhere, else to the one candidate whose country it names (through any
+    /// entity of that country: Libya, a Libyan, Benghazi, Dbeibah). Where no candidate or
+    /// several qualify, the mention stays ambiguous. Only places of one type: a person's or a
+    /// body's shared name is resolved by the document's full names, not by its countries, and
+    /// `الكويت` (Kuwait, or Kuwait City) stays ambiguous even beside `مدينة الكويت`.
+    fn resolve_shared_place_names(&self, resolved: &mut [(Candidate, Resolution)]) {
+        let entities = self.gazetteer.entities();
+        let shared_place = |r: &Resolution| match r {
+            Resolution::Ambiguous(es, _) => {
+                let kind = entities[es[0] as usize].entity_type();
+                matches!(kind, "city" | "country")
+                    && es
+                        .iter()
+                        .all(|&e| entities[e as usize].entity_type() == kind)
+            }
+            _ => false,
+        };
+        if !resolved.iter().any(|(_, r)| shared_place(r)) {
+            return;
+        }
+        let named: EntitySet = resolved
+            .iter()
+            .filter_map(|(_, r)| match r {
+                Resolution::One(e, _) => Some(*e),
+                _ => None,
+            })
+            .collect();
+        let mut countries: Vec<&str> = named
+            .iter()
+            .filter_map(|&e| country_of(&entities[e as usize]))
+            .collect();
+        countries.sort_unstable();
+        countries.dedup();
+        for (_, resolution) in resolved.iter_mut() {
+            if !shared_place(resolution) {
+                continue;
+            }
+            let Resolution::Ambiguous(candidates, form) = resolution else {
+                continue;
+            };
+            let only = |qualifies: &dyn Fn(u32) -> bool| {
+                let mut qualified = candidates.iter().copied().filter(|&e| qualifies(e));
+                match (qualified.next(), qualified.next()) {
+                    (Some(e), None) => Some(e),
+                    _ => None,
+                }
+            };
+            let chosen = only(&|e| named.contains(&e)).or_else(|| {
+                only(&|e| {
+                    country_of(&entities[e as usize])
+                        .is_some_and(|c| countries.binary_search(&c).is_ok())
+                })
+            });
+            if let Some(entity) = chosen {
+                *resolution = Resolution::One(entity, *form);
+            }
         }
     }
 
@@ -1064,6 +1167,15 @@ impl Hasher for EntityHasher {
 
     fn write_u32(&mut self, n: u32) {
         self.0 = (n as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
+
+/// The country an entity belongs to: a country's own code, else its `country` attribute.
+fn country_of(entity: &Entity) -> Option<&str> {
+    if entity.entity_type() == "country" {
+        entity.id.split_once(':').map(|(_, code)| code)
+    } else {
+        entity.attributes.get("country").map(String::as_str)
     }
 }
 

@@ -37,6 +37,11 @@
 //! `scripts/refuse_common_variants.py` writes them). [`Gazetteer::refused_variants`] tells what
 //! was refused and why.
 //!
+//! A file may also list `proclitic_homographs`: ordinary words that read as a proclitic and a
+//! name (`وزاريا` "ministerially" is و + `زاريا`, Zaria; `كلام` "speech" is ك + `لام`). No name
+//! is matched after the proclitic of such a word; the name itself still is, written alone.
+//! [`Gazetteer::proclitic_homographs`] lists them.
+//!
 //! Loading validates everything and stops at the first problem with a [`GazetteerError`] that
 //! names the file, the line or entity, and the problem. The default gazetteers are compiled into
 //! the binary.
@@ -187,6 +192,7 @@ pub struct Gazetteer {
     files: Vec<FileInfo>,
     version: String,
     refused: Vec<RefusedVariant>,
+    proclitic_homographs: Vec<String>,
 }
 
 /// How many entities of one type a gazetteer holds, and how many surfaces they list.
@@ -243,6 +249,8 @@ struct TomlFile {
     source: Option<String>,
     #[serde(default)]
     refused_variants: Vec<String>,
+    #[serde(default)]
+    proclitic_homographs: Vec<toml::Spanned<String>>,
     #[serde(default)]
     entity: Vec<Record<toml::Spanned<String>>>,
 }
@@ -384,6 +392,7 @@ impl Gazetteer {
             files: Vec::new(),
             version: String::new(),
             refused: Vec::new(),
+            proclitic_homographs: Vec::new(),
         };
         let mut refused_variants: FastSet<String> = FastSet::default();
         let mut wants_variants: Vec<bool> = Vec::new();
@@ -397,9 +406,17 @@ impl Gazetteer {
             let (source, records) = if Format::of(&path) == Some(Format::Jsonl) {
                 (None, parse_jsonl(&path, &text)?)
             } else {
-                let (source, refused, records) = parse_toml(&path, &text)?;
-                refused_variants.extend(refused.iter().map(|r| normalize(r).trim().to_string()));
-                (source, records)
+                let parsed = parse_toml(&path, &text)?;
+                refused_variants.extend(
+                    parsed
+                        .refused_variants
+                        .iter()
+                        .map(|r| normalize(r).trim().to_string()),
+                );
+                gazetteer
+                    .proclitic_homographs
+                    .extend(parsed.proclitic_homographs);
+                (parsed.source, parsed.records)
             };
             gazetteer.files.push(FileInfo {
                 name: path.display().to_string(),
@@ -433,6 +450,8 @@ impl Gazetteer {
             }
         }
         gazetteer.version = format!("{:016x}", hash.finish());
+        gazetteer.proclitic_homographs.sort_unstable();
+        gazetteer.proclitic_homographs.dedup();
         gazetteer.generate_variants(&wants_variants, &refused_variants);
         Ok(gazetteer)
     }
@@ -546,6 +565,12 @@ impl Gazetteer {
         &self.refused
     }
 
+    /// The words listed as `proclitic_homographs`, normalized and sorted: ordinary words that
+    /// read as a proclitic and a name, after whose proclitic no name is matched.
+    pub fn proclitic_homographs(&self) -> &[String] {
+        &self.proclitic_homographs
+    }
+
     /// Every entity, in file order.
     pub fn entities(&self) -> &[Entity] {
         &self.entities
@@ -595,8 +620,14 @@ impl Gazetteer {
 /// A record of either format, with the line it starts on.
 type Parsed = Vec<(usize, Record<String>)>;
 
-/// A TOML file's `source`, `refused_variants` and entities.
-type ParsedToml = (Option<String>, Vec<String>, Parsed);
+/// What a TOML file gives: its `source`, `refused_variants`, `proclitic_homographs`
+/// (normalized and checked) and entities.
+struct ParsedToml {
+    source: Option<String>,
+    refused_variants: Vec<String>,
+    proclitic_homographs: Vec<String>,
+    records: Parsed,
+}
 
 fn parse_toml(path: &Path, text: &str) -> Result<ParsedToml, GazetteerError> {
     let file: TomlFile = toml::from_str(text).map_err(|e| {
@@ -634,7 +665,31 @@ fn parse_toml(path: &Path, text: &str) -> Result<ParsedToml, GazetteerError> {
             (line, record)
         })
         .collect();
-    Ok((file.source, file.refused_variants, records))
+    let mut proclitic_homographs = Vec::with_capacity(file.proclitic_homographs.len());
+    for word in file.proclitic_homographs {
+        let normalized = normalize(word.get_ref()).trim().to_string();
+        let mut letters = normalized.chars();
+        let one_word = !normalized.is_empty() && normalized.chars().all(is_word_char);
+        let proclitic_first = matches!(letters.next(), Some('و' | 'ف' | 'ب' | 'ل' | 'ك'));
+        if !one_word || !proclitic_first || letters.next().is_none() {
+            let (line, column) = line_and_column(text, word.span().start);
+            return Err(GazetteerError {
+                file: path.to_path_buf(),
+                location: Location::Line {
+                    line,
+                    column: Some(column),
+                },
+                problem: Problem::BadProcliticHomograph(word.into_inner()),
+            });
+        }
+        proclitic_homographs.push(normalized);
+    }
+    Ok(ParsedToml {
+        source: file.source,
+        refused_variants: file.refused_variants,
+        proclitic_homographs,
+        records,
+    })
 }
 
 fn parse_jsonl(path: &Path, text: &str) -> Result<Parsed, GazetteerError> {
@@ -899,6 +954,21 @@ mod tests {
                 "q.toml",
                 format!("{KZ}wikidata = \"232\"\n"),
                 "wikidata id \"232\"",
+            ),
+            (
+                "homographs.toml",
+                format!("proclitic_homographs = [\"وزاريا\",\n  \"زاريا\"]\n{KZ}"),
+                "homographs.toml:2:3: proclitic homograph \"زاريا\" is not one word that starts with a proclitic",
+            ),
+            (
+                "homographs.toml",
+                format!("proclitic_homographs = [\"وزاريا جدا\"]\n{KZ}"),
+                "proclitic homograph \"وزاريا جدا\" is not one word",
+            ),
+            (
+                "homographs.toml",
+                format!("proclitic_homographs = [\"و\"]\n{KZ}"),
+                "proclitic homograph \"و\" is not one word",
             ),
         ];
         for (name, text, expected) in cases {

@@ -610,12 +610,29 @@ fn check(args: CheckArgs) -> Result<ExitCode, Failure> {
             }
         }
     }
+    let homographs = gazetteer.proclitic_homographs();
+    writeln!(
+        out,
+        "\nproclitic homographs: {} (ordinary words no name is matched inside)",
+        homographs.len()
+    )?;
+    for word in homographs {
+        writeln!(out, "homograph\t{word}")?;
+    }
     let shared = extractor.shared_aliases();
     writeln!(out, "\nshared aliases: {}", shared.len())?;
     for alias in &shared {
         let all_short = alias.entities.iter().all(|(_, form)| *form == Form::Short);
+        let first_type = alias.entities[0].0.entity_type();
+        let places_of_one_type = matches!(first_type, "city" | "country")
+            && alias
+                .entities
+                .iter()
+                .all(|(e, form)| e.entity_type() == first_type && *form != Form::Short);
         let how = if all_short {
             "short name, resolved by the full name in the document"
+        } else if places_of_one_type {
+            "shared place name, resolved by the places and countries the document names, else reported with every candidate"
         } else {
             "ambiguous, reported with every candidate"
         };
