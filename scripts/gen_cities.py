@@ -220,11 +220,16 @@ def find_geonames(cities: dict, name_en: str, cc: str, hint: str | None) -> str 
 
 
 def load_city_wikidata(path: Path = CITY_WIKIDATA) -> dict[str, str]:
-    """GeoNames id -> Wikidata id, from Natural Earth 1:10m (scripts/extract_city_wikidata.py)."""
+    """GeoNames id -> Wikidata id, from the rows of every source of the file (column `source`:
+    scripts/extract_city_wikidata.py and scripts/extract_city_wikidata_dr5hn.py)."""
     lines = [line for line in path.read_text(encoding="utf-8").splitlines()
              if line and not line.startswith("#")]
-    rows = csv.DictReader(lines, delimiter="\t")
-    return {row["geonames"]: row["wikidata"] for row in rows}
+    out: dict[str, str] = {}
+    for row in csv.DictReader(lines, delimiter="\t"):
+        if row["geonames"] in out:
+            sys.exit(f"{path}: GeoNames id {row['geonames']} has two rows")
+        out[row["geonames"]] = row["wikidata"]
+    return out
 
 
 def build(mo_path: Path, ne_path: Path,
