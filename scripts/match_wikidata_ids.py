@@ -28,7 +28,12 @@ A proposal needs all of:
     ("exact"), or, only when the office also agrees, a transliteration variant ("variant":
     same number of words, each pair close; or one name's words all in the other's);
   * the country to agree: the repository's country is the entity's `attributes.country`
-    (the shared file's country QID is mapped through countries-natural-earth.tsv);
+    (the shared file's country QID is mapped through countries-natural-earth.tsv); an entity
+    with no country (an official of an international body) takes the countries its role names
+    as "of <country>" (gazetteers/countries.generated.toml's English names), so that "Minister
+    of Foreign Affairs of Egypt (1991–2001)" is looked up in Egypt's table; a row of another
+    country counts too when the name is exact and the row's full title (three distinctive
+    words or more: Governor of the Bank of England) is in the role;
   * the office to agree: some office word group (president, prime minister, foreign affairs,
     defence, ...) of a source position for that QID appears in the entity's role; an exact
     name whose role names no office group at all is accepted on name and country alone;
@@ -37,10 +42,19 @@ A proposal needs all of:
   * exactly one QID to survive for the entity, the QID to be used by no other entity, and
     the entity to have no id yet.
 
+The office-year rule ("office-year") accepts a QID whose name is neither exact nor a variant
+when the first words of the two names agree (the same romanization; one letter more, less or
+changed in a word of five letters or more; an English short form, Jim for James; or an initial,
+K. P. for Khadga Prasad), the last words agree (the same romanization), and a row of the
+entity's country for that QID took up an office of a group that a part of the role names in the
+year (within one) that part gives as the start of a range: Mohamed Taha Siala, Minister of
+Foreign Affairs of Libya from 2016, for "Mohamed Taher Siala ... Minister of Foreign Affairs ...
+(2016–2021)". Such a candidate gives way to an exact one, and two candidates are ambiguous.
+
 The exact-name rule ("exact-name") accepts a candidate turned down above for its office or its
 years when all of these hold: the English name is an exact match (not a variant) of a holder
-in the table of the entity's own country (the entity has a `country`; the international table
-does not count); that folded name belongs to one QID only across all the tables read (no
+in the table of the entity's own country (its `country`, or for an entity of no country a
+country its role names; the international table does not count); that folded name belongs to one QID only across all the tables read (no
 namesake anywhere); and, as always, the QID is the only candidate left for the entity and is
 used by no other entity. The source's offices then are not in our role: the printed row lists
 them (from the country's table) so that a curator can add to the role those the person held.
@@ -74,28 +88,33 @@ REPO_COUNTRY = {
     "afghanistan": "AF", "algeria-cabinet": "DZ", "angola": "AO", "argentina-ministers": "AR",
     "australia-cabinet": "AU", "austria-cabinet": "AT", "bahrain": "BH",
     "bangladesh-ministers": "BD", "belarus-ministers": "BY", "belgium-cabinet": "BE",
-    "bolivia-ministers": "BO", "brazil-ministers": "BR", "burkina-faso": "BF", "cameroon": "CM",
-    "canada-cabinet": "CA", "central-african-republic": "CF", "chile-ministers": "CL",
-    "china-ministers": "CN", "congo-brazzaville": "CG", "congo-kinshasa-ministers": "CD",
-    "croatia-ministers": "HR", "cuba": "CU", "cyprus-cabinet": "CY", "czech-ministers": "CZ",
-    "denmark-cabinet": "DK", "djibouti-ministers": "DJ", "ecuador-ministers": "EC",
-    "egypt-ministers": "EG", "estonia": "EE", "ethiopia-ministers": "ET", "fiji-ministers": "FJ",
-    "finland-cabinet": "FI", "france-cabinet": "FR", "georgia-ministers": "GE",
-    "ghana-ministers": "GH", "greece-cabinet": "GR", "guinea": "GN", "guinea-bissau": "GW",
-    "haiti": "HT", "hong-kong": "HK", "india-ministers": "IN", "indonesia-ministers": "ID",
-    "iran-ministers": "IR", "iraq-ministers": "IQ", "ireland-ministers": "IE",
-    "israel-ministers": "IL", "italy-ministers": "IT", "ivory-coast": "CI",
-    "japan-ministers": "JP", "jordan-ministers": "JO", "kazakhstan-cabinet": "KZ", "kenya": "KE",
-    "kuwait-ministers": "KW", "kyrgyzstan-ministers": "KG", "latvia-cabinet": "LV",
-    "liberia-ministers": "LR", "libya": "LY", "liechtenstein-ministers": "LI", "lithuania": "LT",
-    "malawi-ministers": "MW", "malaysia-ministers": "MY", "maldives-ministers": "MV", "mali": "ML",
-    "malta-ministers": "MT", "mauritania": "MR", "mexico-ministers": "MX",
-    "mongolia-ministers": "MN", "morocco-ministers": "MA", "mozambique": "MZ",
-    "myanmar-ministers": "MM", "nepal-ministers": "NP", "netherlands-cabinet": "NL",
-    "new-zealand-cabinet": "NZ", "niger-ministers": "NE", "nigeria": "NG", "north-korea": "KP",
-    "norway-cabinet": "NO", "oman": "OM", "pakistan-ministers": "PK", "palestine": "PS",
-    "panama-ministers": "PA", "papua-new-guinea": "PG", "paraguay-ministers": "PY",
-    "philippines-ministers": "PH", "poland-cabinet": "PL", "portugal-cabinet": "PT",
+    "bolivia-ministers": "BO", "botswana-ministers": "BW", "brazil-ministers": "BR",
+    "burkina-faso": "BF", "burundi-ministers": "BI", "cambodia": "KH", "cameroon": "CM",
+    "canada-cabinet": "CA", "central-african-republic": "CF", "chad-ministers": "TD",
+    "chile-ministers": "CL", "china-ministers": "CN", "comoros": "KM",
+    "congo-brazzaville": "CG", "congo-kinshasa-ministers": "CD", "croatia-ministers": "HR",
+    "cuba": "CU", "cyprus-cabinet": "CY", "czech-ministers": "CZ", "denmark-cabinet": "DK",
+    "djibouti-ministers": "DJ", "ecuador-ministers": "EC", "egypt-ministers": "EG",
+    "estonia": "EE", "ethiopia-ministers": "ET", "fiji-ministers": "FJ",
+    "finland-cabinet": "FI", "france-cabinet": "FR", "gabon-ministers": "GA",
+    "gambia-ministers": "GM", "georgia-ministers": "GE", "ghana-ministers": "GH",
+    "greece-cabinet": "GR", "guinea": "GN", "guinea-bissau": "GW", "haiti": "HT",
+    "honduras-ministers": "HN", "hong-kong": "HK", "india-ministers": "IN",
+    "indonesia-ministers": "ID", "iran-ministers": "IR", "iraq-ministers": "IQ",
+    "ireland-ministers": "IE", "israel-ministers": "IL", "italy-ministers": "IT",
+    "ivory-coast": "CI", "japan-ministers": "JP", "jordan-ministers": "JO",
+    "kazakhstan-cabinet": "KZ", "kenya": "KE", "kuwait-ministers": "KW",
+    "kyrgyzstan-ministers": "KG", "latvia-cabinet": "LV", "lebanon": "LB",
+    "liberia-ministers": "LR", "libya": "LY", "liechtenstein-ministers": "LI",
+    "lithuania": "LT", "malawi-ministers": "MW", "malaysia-ministers": "MY",
+    "maldives-ministers": "MV", "mali": "ML", "malta-ministers": "MT", "mauritania": "MR",
+    "mexico-ministers": "MX", "mongolia-ministers": "MN", "morocco-ministers": "MA",
+    "mozambique": "MZ", "myanmar-ministers": "MM", "nepal-ministers": "NP",
+    "netherlands-cabinet": "NL", "new-zealand-cabinet": "NZ", "nicaragua": "NI",
+    "niger-ministers": "NE", "nigeria": "NG", "north-korea": "KP", "norway-cabinet": "NO",
+    "oman": "OM", "pakistan-ministers": "PK", "palestine": "PS", "panama-ministers": "PA",
+    "papua-new-guinea": "PG", "paraguay-ministers": "PY", "philippines-ministers": "PH",
+    "poland-cabinet": "PL", "portugal-cabinet": "PT", "qatar-ministers": "QA",
     "russia-cabinet": "RU", "rwanda-ministers": "RW", "saudi-ministers": "SA",
     "senegal-ministers": "SN", "sierra-leone": "SL", "singapore-ministers": "SG",
     "slovakia-cabinet": "SK", "slovenia-cabinet": "SI", "somalia-cabinet": "SO",
@@ -250,6 +269,52 @@ def name_match(ours: str, theirs: str) -> str | None:
     return None
 
 
+# English short forms of given names, for the office-year rule only (Jim Mattis = James Mattis).
+SHORT_FORMS = {"ash": "ashton", "bill": "william", "bob": "robert", "chuck": "charles",
+               "dick": "richard", "jim": "james", "joe": "joseph", "mike": "michael",
+               "ned": "edward", "pete": "peter", "tom": "thomas", "tony": "anthony"}
+
+
+def first_last_match(ours: str, theirs: str) -> bool:
+    """The office-year rule's name test: the first words agree (the same romanization, one
+    letter more, less or changed in a word of five letters or more, an English short form, or
+    an initial: K. P. Sharma Oli = Khadga Prasad Sharma Oli) and the last words agree (the same
+    romanization); the words between may differ (Mohamed Taher Siala = Mohamed Taha Siala,
+    Hamad bin Jassim Al Thani = Hamad bin Jassim bin Jaber Al Thani)."""
+    wa, wb = fold(ours).split(), fold(theirs).split()
+    if len(wa) < 2 or len(wb) < 2 or translit(wa[-1]) != translit(wb[-1]):
+        return False
+    x, y = wa[0], wb[0]
+    if translit(x) == translit(y) or SHORT_FORMS.get(x) == y or SHORT_FORMS.get(y) == x:
+        return True
+    if len(x) == 1 or len(y) == 1:
+        return x[0] == y[0]
+    tx, ty = translit(x), translit(y)
+    return min(len(tx), len(ty)) >= 5 and levenshtein(tx, ty) <= 1
+
+
+def country_names(ents: list[dict]) -> dict[str, str]:
+    """Folded English country name -> ISO alpha-2, from the country gazetteer."""
+    return {fold(e["name_en"]): e["id"].split(":", 1)[1]
+            for e in ents if e["id"].startswith("country:") and e.get("name_en")}
+
+
+def role_countries(role: str, names: dict[str, str]) -> set[str]:
+    """The countries a role names as "… of <country>" (Minister of Foreign Affairs of Egypt)."""
+    text = fold(role)
+    return {code for name, code in names.items()
+            if re.search(rf"\bof (?:the )?{re.escape(name)}\b", text)}
+
+
+def starts_agree(role: str, start: str, groups: set[str]) -> bool:
+    """A term's first year is, within a year, the first year of a range in a part of the role
+    that names one of the office groups."""
+    if not start[:4].isdigit():
+        return False
+    parts = [p for p in role.split(";") if office_groups(p) & groups]
+    return any(abs(rs - int(start[:4])) <= 1 for p in parts for rs, _ in year_ranges(p))
+
+
 def load_entities() -> list[dict]:
     ents = []
     for path in sorted(glob.glob(os.path.join(ROOT, "gazetteers", "*.toml"))):
@@ -362,18 +427,21 @@ def propose(ents: list[dict], rows: list[dict]):
         by_qid[r["qid"]].append(r)
         name_qids[fold(r["name"])].add(r["qid"])
 
-    def exact_name(e: dict, qid: str, country: str) -> list[dict]:
+    def exact_name(e: dict, qid: str, places: set[str]) -> list[dict]:
         """The rows of the entity's own country that the exact-name rule accepts, or []."""
         name = fold(e["name_en"])
-        if not country or name_qids.get(name) != {qid}:
+        if not places or name_qids.get(name) != {qid}:
             return []
-        return [r for r in by_qid[qid] if r["country"] == country and fold(r["name"]) == name]
+        return [r for r in by_qid[qid] if r["country"] in places and fold(r["name"]) == name]
     persons = [e for e in ents if e["id"].startswith("person:") and not e.get("wikidata")]
+    names = country_names(ents)
     proposals, rejected = [], []
     for e in persons:
         attrs = e.get("attributes", {})
-        country = attrs.get("country", "")
         role = attrs.get("role", "")
+        # an entity of no country (an official of an international body) takes the countries
+        # its role names: "Minister of Foreign Affairs of Egypt (1991–2001)"
+        places = {attrs["country"]} if attrs.get("country") else role_countries(role, names)
         role_groups = office_groups(role)
         cands = {}
         for qid, rs in by_qid.items():
@@ -383,9 +451,20 @@ def propose(ents: list[dict], rows: list[dict]):
                 if k == "exact" or (k and kind is None):
                     kind = k
             if not kind:
+                # office-year: first and last names agree, and the same office was taken up
+                # in the same year (within one) in the same country
+                hits = [r for r in rs if r["country"] in places
+                        and first_last_match(e["name_en"], r["name"])
+                        and starts_agree(role, r["start"], office_groups(r["position"]) & role_groups)]
+                if hits:
+                    cands[qid] = ("office-year", hits)
                 continue
-            # the source's country: international bodies ("") are judged by office alone
-            same_place = [r for r in rs if r["country"] in (country, "")]
+            # the source's country: international bodies ("") are judged by office alone; a
+            # row of another country counts when its full title (three distinctive words or
+            # more: Governor of the Bank of England) is in the role and the name is exact
+            same_place = [r for r in rs if r["country"] in places | {""} or (
+                kind == "exact" and len(title_words(r["position"])) >= 3
+                and title_in_role(r["position"], role))]
             if not same_place:
                 continue
             src_groups = set().union(*(office_groups(r["position"]) for r in same_place))
@@ -393,7 +472,7 @@ def propose(ents: list[dict], rows: list[dict]):
             office_ok = bool(src_groups & role_groups) or bool(by_title)
             if not office_ok and not (kind == "exact" and not role_groups and
                                       all(r["country"] for r in same_place)):
-                own = exact_name(e, qid, country) if kind == "exact" else []
+                own = exact_name(e, qid, places) if kind == "exact" else []
                 if own:
                     cands[qid] = ("exact-name", own)
                     continue
@@ -404,7 +483,7 @@ def propose(ents: list[dict], rows: list[dict]):
             agreeing = agreeing or by_title or same_place
             terms = [(r["start"], r["end"]) for r in agreeing]
             if not years_agree(role, terms, src_groups & role_groups):
-                own = exact_name(e, qid, country) if kind == "exact" else []
+                own = exact_name(e, qid, places) if kind == "exact" else []
                 if own:
                     cands[qid] = ("exact-name", own)
                     continue
