@@ -11,6 +11,11 @@ Sources it reads (give any of them):
                   (position, person, personID, start, end: the holders of a country's offices
                   since about 2000, drawn from Wikidata) at HEAD. The country of a repository
                   is given by REPO_COUNTRY below; repositories not listed there are skipped.
+                  It also reads `html/legislators.csv` (position such as "Member of the 58th
+                  Parliament of the United Kingdom", person, personID, start, end, DOB, enwiki:
+                  the members of the country's legislatures that Wikidata records) and
+                  `html/family.csv` (id, name, relationship, relative, relativename: the
+                  relatives of the office-holders) for the legislator and family rules below.
 
   --partyfacts DIR  a git snapshot of hdigital/partyfactsdata (Party Facts); from it
                   `import/wikipedia/wikidata.csv` (country ISO alpha-3, Party Facts id, QID, English
@@ -58,6 +63,23 @@ country its role names; the international table does not count); that folded nam
 namesake anywhere); and, as always, the QID is the only candidate left for the entity and is
 used by no other entity. The source's offices then are not in our role: the printed row lists
 them (from the country's table) so that a curator can add to the role those the person held.
+
+The legislator rule ("legislator") and the family rule ("family") are tried only for persons
+that the rules above leave without an id.
+
+The legislator rule accepts a member of a legislature when: the English name is exact (after
+folding) and the legislature is of the entity's country (or of a country its role names); the
+country's tables (office-holders and legislators) give that exact name to one QID only; the
+English Wikipedia title the table gives, if any, is that name (not "Eli Cohen (politician born
+1949)": a namesake exists); the seat is no more than 30 years older than the first year in the
+role and, where the table gives a birth date, the person was 18 to 80 in that year; and the role
+is consistent with a seat (an office of state, a minister, a party, a parliament, the
+opposition, a candidacy) or, failing that, no other QID bears the name in any table read.
+
+The family rule accepts a relative of an office-holder when: the English name is exact; the
+row is in the table of the entity's own country; the office-holder is a person of the gazetteer
+with that QID (written, or proposed by the other rules in the same run) and the same country;
+and no other QID bears the name in any table read (office-holders, legislators, relatives).
 
 This is a review aid, not part of the build: CI has no access to GitHub, so it cannot fetch
 the snapshots. Rerun it with the snapshots at hand to reproduce the proposals: on the commit
@@ -331,8 +353,10 @@ def git(repo: str, *args: str) -> str:
     ).stdout
 
 
-def read_mirrors(root: str) -> list[dict]:
-    """Rows {qid, name, position, country, start, end, source} from the holders21 tables."""
+def read_mirrors(root: str, table: str = "holders21") -> list[dict]:
+    """Rows {qid, name, position, country, start, end, dob, enwiki, source} from one kind of
+    table (holders21 or legislators) of every snapshot; for the family tables, rows
+    {qid, name, position ("child of Yoweri Museveni"), of_qid, country, source}."""
     rows = []
     for d in sorted(glob.glob(os.path.join(root, "every-politician-scrapers+*"))):
         name = os.path.basename(d).split("+", 1)[1]
@@ -340,18 +364,28 @@ def read_mirrors(root: str) -> list[dict]:
             continue
         repo = os.path.join(d, "repo")
         try:
-            text = git(repo, "show", "HEAD:html/holders21.csv")
+            text = git(repo, "show", f"HEAD:html/{table}.csv")
         except subprocess.CalledProcessError:
             continue
         commit = git(repo, "rev-parse", "HEAD").strip()
         src = f"every-politician-scrapers/{name}@{commit[:12]}"
         for r in csv.DictReader(io.StringIO(text)):
+            if table == "family":
+                if (r.get("relative") or "").startswith("Q") and r["id"].startswith("Q"):
+                    rows.append({
+                        "qid": r["relative"], "name": r["relativename"],
+                        "position": f"{r['relationship']} of {r['name']} ({r['id']})",
+                        "of_qid": r["id"], "country": REPO_COUNTRY[name], "start": "",
+                        "end": "", "source": src,
+                    })
+                continue
             if not (r.get("personID") or "").startswith("Q"):
                 continue
             rows.append({
                 "qid": r["personID"], "name": r["person"], "position": r["position"],
                 "country": REPO_COUNTRY[name], "start": r.get("start") or "",
-                "end": r.get("end") or "", "source": src,
+                "end": r.get("end") or "", "dob": r.get("DOB") or "",
+                "enwiki": r.get("enwiki") or "", "source": src,
             })
     return rows
 
@@ -516,6 +550,88 @@ def propose(ents: list[dict], rows: list[dict]):
     return final, rejected
 
 
+# A role consistent with a seat in a legislature: an office of state, a party, a parliament.
+POLITICAL = re.compile(
+    r"\b(?:minister|chancellor|senat\w*|parliament\w*|congress\w*|house of representatives|"
+    r"assembly|knesset|lok sabha|legislat\w*|part(?:y|ies)|opposition|candidate)\b", re.I)
+POLITICAL_GROUPS = set(OFFICE_GROUPS) - {"monarch", "un", "court"}
+
+
+def era_agrees(role: str, rows: list[dict]) -> bool:
+    """A seat held no more than 30 years before the first year the role gives, by someone
+    (where the table gives a birth date) 18 to 80 years old in that year."""
+    years = [start for start, _ in year_ranges(role)]
+    if not years:
+        return True
+    first = min(years)
+    for r in rows:
+        if not r["start"][:4].isdigit() or int(r["start"][:4]) < first - 30:
+            continue
+        if r.get("dob", "")[:4].isdigit() and not first - 80 <= int(r["dob"][:4]) <= first - 18:
+            continue
+        return True
+    return False
+
+
+def propose_members(ents: list[dict], holders: list[dict], members: list[dict],
+                    families: list[dict], taken: dict[str, str]):
+    """The legislator rule and the family rule, for persons that the office rules left
+    without an id. `taken` maps the QIDs already proposed to their entities."""
+    used = {e["wikidata"]: e["id"] for e in ents if e.get("wikidata")}
+    used.update(taken)
+    by_id = {e["id"]: e for e in ents}
+    everywhere = defaultdict(set)  # folded name -> the QIDs that bear it, in every table read
+    for r in holders + members + families:
+        everywhere[fold(r["name"])].add(r["qid"])
+    names = country_names(ents)
+    proposals, rejected = [], []
+    for e in ents:
+        if not e["id"].startswith("person:") or e.get("wikidata") or e["id"] in taken.values():
+            continue
+        name = fold(e["name_en"])
+        attrs = e.get("attributes", {})
+        role = attrs.get("role", "")
+        places = {attrs["country"]} if attrs.get("country") else role_countries(role, names)
+        seats = [r for r in members if r["country"] in places and fold(r["name"]) == name]
+        kin = [r for r in families if attrs.get("country") and r["country"] == attrs["country"]
+               and fold(r["name"]) == name and r["of_qid"] in used
+               and by_id[used[r["of_qid"]]].get("attributes", {}).get("country") == attrs["country"]]
+        if seats:
+            kind, rows = "legislator", seats
+            # every QID of that exact name in the country's tables, office-holders included
+            qids = {r["qid"] for r in holders + members
+                    if r["country"] in places and fold(r["name"]) == name}
+        elif kin:
+            kind, rows = "family", kin
+            qids = everywhere[name]  # no namesake in any table read
+        else:
+            continue
+        if len(qids) != 1:
+            rejected.append((e["id"], ",".join(sorted(qids)), kind, "ambiguous", rows[0]["name"], "", role))
+            continue
+        qid = next(iter(qids))
+        rows = [r for r in rows if r["qid"] == qid]
+        why = None
+        if kind == "legislator":
+            titles = {r["enwiki"] for r in rows if r["enwiki"]}
+            if any(fold(t) != name for t in titles):
+                why = "English Wikipedia title names a namesake: " + "; ".join(sorted(titles))
+            elif not era_agrees(role, rows):
+                why = "era"
+            elif not (office_groups(role) & POLITICAL_GROUPS or POLITICAL.search(role)
+                      or everywhere[name] == {qid}):
+                why = "role (not political) and a namesake elsewhere"
+        if not why and qid in used:
+            why = f"id already on {used[qid]}"
+        if why:
+            rejected.append((e["id"], qid, kind, why, rows[0]["name"],
+                             "; ".join(sorted({r["position"] for r in rows}))[:160], role))
+            continue
+        used[qid] = e["id"]
+        proposals.append((e, qid, kind, rows))
+    return proposals, rejected
+
+
 def apply(proposals) -> None:
     by_file = defaultdict(dict)
     for e, qid, _, _ in proposals:
@@ -556,6 +672,12 @@ def main() -> int:
         ap.error("give --shared, --mirrors or --partyfacts")
     ents = load_entities()
     proposals, rejected = propose(ents, rows) if rows else ([], [])
+    if args.mirrors:
+        more, less = propose_members(
+            ents, rows, read_mirrors(args.mirrors, "legislators"),
+            read_mirrors(args.mirrors, "family"), {p[1]: p[0]["id"] for p in proposals})
+        proposals += more
+        rejected += less
     if args.partyfacts:
         more, less = propose_parties(ents, read_partyfacts(args.partyfacts))
         proposals += more
