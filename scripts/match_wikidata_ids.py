@@ -15,7 +15,12 @@ Sources it reads (give any of them):
                   Parliament of the United Kingdom", person, personID, start, end, DOB, enwiki:
                   the members of the country's legislatures that Wikidata records) and
                   `html/family.csv` (id, name, relationship, relative, relativename: the
-                  relatives of the office-holders) for the legislator and family rules below.
+                  relatives of the office-holders) for the legislator and family rules below,
+                  and the Wikidata query results kept beside those tables, which give other
+                  labels of the same QIDs (see read_results): sources/*/wikidata.csv,
+                  wikidata/results/current-cabinet.csv, world's
+                  wikidata/results/missing-successors.csv, world-leaders-2021's data/*.csv and
+                  european-parliament's data/wikidata.csv (members of the European Parliament).
 
   --partyfacts DIR  a git snapshot of hdigital/partyfactsdata (Party Facts); from it
                   `import/wikipedia/wikidata.csv` (country ISO alpha-3, Party Facts id, QID, English
@@ -68,8 +73,8 @@ The legislator rule ("legislator") and the family rule ("family") are tried only
 that the rules above leave without an id.
 
 The legislator rule accepts a member of a legislature when: the English name is exact (after
-folding) and the legislature is of the entity's country (or of a country its role names); the
-country's tables (office-holders and legislators) give that exact name to one QID only; the
+folding) and the legislature is of the entity's country (or of a country its role names), or
+the role names that legislature ("President of the European Parliament"); the country's tables (office-holders and legislators) give that exact name to one QID only; the
 English Wikipedia title the table gives, if any, is that name (not "Eli Cohen (politician born
 1949)": a namesake exists); the seat is no more than 30 years older than the first year in the
 role and, where the table gives a birth date, the person was 18 to 80 in that year; and the role
@@ -94,6 +99,7 @@ import csv
 import difflib
 import glob
 import io
+import json
 import os
 import re
 import subprocess
@@ -301,9 +307,14 @@ def first_last_match(ours: str, theirs: str) -> bool:
     """The office-year rule's name test: the first words agree (the same romanization, one
     letter more, less or changed in a word of five letters or more, an English short form, or
     an initial: K. P. Sharma Oli = Khadga Prasad Sharma Oli) and the last words agree (the same
-    romanization); the words between may differ (Mohamed Taher Siala = Mohamed Taha Siala,
-    Hamad bin Jassim Al Thani = Hamad bin Jassim bin Jaber Al Thani)."""
+    romanization), a trailing dynasty name ("Al Saud") that one name leaves out aside; the
+    words between may differ (Mohamed Taher Siala = Mohamed Taha Siala, Hamad bin Jassim Al
+    Thani = Hamad bin Jassim bin Jaber Al Thani)."""
     wa, wb = fold(ours).split(), fold(theirs).split()
+    if len(wa) > 3 and wa[-2] == "al" and translit(wa[-1]) != translit(wb[-1]):
+        wa = wa[:-2]  # a dynasty name one side leaves out: Sultan bin Abdulaziz [Al Saud]
+    if len(wb) > 3 and wb[-2] == "al" and translit(wa[-1]) != translit(wb[-1]):
+        wb = wb[:-2]
     if len(wa) < 2 or len(wb) < 2 or translit(wa[-1]) != translit(wb[-1]):
         return False
     x, y = wa[0], wb[0]
@@ -388,6 +399,120 @@ def read_mirrors(root: str, table: str = "holders21") -> list[dict]:
                 "enwiki": r.get("enwiki") or "", "source": src,
             })
     return rows
+
+
+def country_codes(ents: list[dict], shared: str | None) -> dict[str, str]:
+    """Folded English country names and country QIDs -> ISO alpha-2: the country gazetteer's,
+    and Natural Earth's (beside the shared file) when it is given."""
+    codes = {}
+    for e in ents:
+        if e["id"].startswith("country:"):
+            code = e["id"].split(":", 1)[1]
+            codes[fold(e.get("name_en", ""))] = code
+            if e.get("wikidata"):
+                codes[e["wikidata"]] = code
+    ne = os.path.join(os.path.dirname(shared), "countries-natural-earth.tsv") if shared else ""
+    if ne and os.path.exists(ne):
+        with open(ne, encoding="utf-8") as f:
+            for r in csv.DictReader(f, delimiter="\t"):
+                code = r["iso_a2"] if r["iso_a2"] != "-99" else r["iso_a2_eh"]
+                for key in (fold(r["name_en"]), fold(r["formal_en"]), r["wikidata"]):
+                    if key and code != "-99":
+                        codes.setdefault(key, code)
+    return codes
+
+
+def read_results(root: str, codes: dict[str, str]) -> tuple[list[dict], list[dict]]:
+    """(office-holder rows, legislator rows) from the Wikidata query results that the same
+    snapshots keep beside their html tables, which carry other labels of the same QIDs
+    ("Augustin Matata Ponyo" where the html table says "Matata Ponyo Mapon"):
+      - sources/<office>/wikidata.csv and sources/<group>/<office>/wikidata.csv: the holders
+        of one office (its label from the row's positionLabel, or from meta.json's position
+        looked up in html/positions.csv) or the members of one legislature (meta.json's
+        position found in wikidata/legislative-positions.csv);
+      - wikidata/results/current-cabinet.csv: the cabinet of 2022;
+      - world-leaders-2021's data/wikidata.csv and data/wikipedia.csv: heads of state and
+        government and foreign ministers of every country, 2021–2022, with their country;
+      - world's wikidata/results/missing-successors.csv: an office's holder and the
+        predecessor whose term ended when the holder's began, with the office's country;
+      - european-parliament's data/wikidata.csv: the members of the European Parliament
+        (2019–2024) with their member state."""
+    holders, members = [], []
+
+    def text(repo: str, path: str) -> str:
+        try:
+            return git(repo, "show", f"HEAD:{path}")
+        except subprocess.CalledProcessError:
+            return ""
+
+    for d in sorted(glob.glob(os.path.join(root, "every-politician-scrapers+*"))):
+        name = os.path.basename(d).split("+", 1)[1]
+        repo = os.path.join(d, "repo")
+        if name not in REPO_COUNTRY and name not in ("world-leaders-2021", "european-parliament"):
+            continue
+        commit = git(repo, "rev-parse", "HEAD").strip()
+        src = f"every-politician-scrapers/{name}@{commit[:12]}"
+
+        def add(rows, qid, person, position, country, start="", end=""):
+            if qid.startswith("Q") and person and position:
+                rows.append({"qid": qid, "name": person, "position": position,
+                             "country": country, "start": start or "", "end": end or "",
+                             "dob": "", "enwiki": "", "source": src})
+
+        if name == "world-leaders-2021":
+            for path in ("data/wikidata.csv", "data/wikipedia.csv"):
+                for r in csv.DictReader(io.StringIO(text(repo, path))):
+                    country = codes.get(r.get("countryid") or fold(r["country"]))
+                    if country:
+                        add(holders, r["officeholder"], r.get("officeholderLabel") or
+                            r.get("officeholderlabel"), r.get("positionLabel") or
+                            r.get("positionlabel"), country, r["start_year"], r["end_year"])
+            continue
+        if name == "european-parliament":
+            for r in csv.DictReader(io.StringIO(text(repo, "data/wikidata.csv"))):
+                country = codes.get(fold(r["country"]))
+                if country:
+                    add(members, r["item"], r["name"], "Member of the European Parliament",
+                        country, "2019")
+            continue
+        country = REPO_COUNTRY[name]
+        if name == "world":
+            for r in csv.DictReader(io.StringIO(text(repo, "wikidata/results/missing-successors.csv"))):
+                place = codes.get(fold(r["jurisdictionLabel"]))
+                if place:
+                    add(holders, r["item"], r["itemLabel"], r["positionLabel"], place, r["after"])
+                    add(holders, r["predecessor"], r["predecessorLabel"], r["positionLabel"],
+                        place, "", r["after"])
+        for r in csv.DictReader(io.StringIO(text(repo, "wikidata/results/current-cabinet.csv"))):
+            add(holders, r.get("item", ""), r.get("itemLabel"), r.get("positionLabel"), country,
+                r.get("start"))
+        offices = {r["id"]: r["position"]
+                   for r in csv.DictReader(io.StringIO(text(repo, "html/positions.csv")))}
+        seats = {r["position"]: r["title"] for r in csv.DictReader(
+            io.StringIO(text(repo, "wikidata/legislative-positions.csv")))}
+        paths = git(repo, "ls-tree", "-r", "--name-only", "HEAD", "sources").split("\n")
+        for path in paths:
+            if not re.fullmatch(r"sources/[^/]+(?:/[^/]+)?/wikidata\.csv", path):
+                continue
+            try:
+                meta = json.loads(text(repo, path.rsplit("/", 1)[0] + "/meta.json") or "{}")
+            except json.JSONDecodeError:
+                meta = {}
+            pos = meta.get("position") if isinstance(meta.get("position"), str) else ""
+            term = meta.get("term") if isinstance(meta.get("term"), dict) else {}
+            for r in csv.DictReader(io.StringIO(text(repo, path))):
+                qid = r.get("item") or r.get("wdid") or ""
+                person = r.get("itemLabel") or r.get("name") or ""
+                start = r.get("startDate") or r.get("start") or term.get("start", "")
+                end = r.get("endDate") or r.get("end") or term.get("end", "")
+                label = r.get("positionLabel") or (r.get("position") if r.get("positionItem") else "")
+                if label:
+                    add(holders, qid, person, label, country, start, end)
+                elif pos in seats:
+                    add(members, qid, person, seats[pos], country, start, end)
+                elif pos in offices:
+                    add(holders, qid, person, offices[pos], country, start, end)
+    return holders, members
 
 
 def read_shared(path: str) -> list[dict]:
@@ -557,6 +682,13 @@ POLITICAL = re.compile(
 POLITICAL_GROUPS = set(OFFICE_GROUPS) - {"monarch", "un", "court"}
 
 
+def seat_in_role(position: str, role: str) -> bool:
+    """The role names the legislature of a seat: the distinctive words of the seat's title
+    but "member", two or more, are all in the role."""
+    words = title_words(position) - {"member", "members"}
+    return len(words) >= 2 and words <= title_words(role)
+
+
 def era_agrees(role: str, rows: list[dict]) -> bool:
     """A seat held no more than 30 years before the first year the role gives, by someone
     (where the table gives a birth date) 18 to 80 years old in that year."""
@@ -592,15 +724,18 @@ def propose_members(ents: list[dict], holders: list[dict], members: list[dict],
         attrs = e.get("attributes", {})
         role = attrs.get("role", "")
         places = {attrs["country"]} if attrs.get("country") else role_countries(role, names)
-        seats = [r for r in members if r["country"] in places and fold(r["name"]) == name]
+        # a seat in the entity's country, or in a legislature the role names ("President of
+        # the European Parliament": Member of the European Parliament)
+        seats = [r for r in members if fold(r["name"]) == name and (
+            r["country"] in places or seat_in_role(r["position"], role))]
         kin = [r for r in families if attrs.get("country") and r["country"] == attrs["country"]
                and fold(r["name"]) == name and r["of_qid"] in used
                and by_id[used[r["of_qid"]]].get("attributes", {}).get("country") == attrs["country"]]
         if seats:
             kind, rows = "legislator", seats
             # every QID of that exact name in the country's tables, office-holders included
-            qids = {r["qid"] for r in holders + members
-                    if r["country"] in places and fold(r["name"]) == name}
+            qids = {r["qid"] for r in holders + members if fold(r["name"]) == name and (
+                r["country"] in places or seat_in_role(r["position"], role))}
         elif kin:
             kind, rows = "family", kin
             qids = everywhere[name]  # no namesake in any table read
@@ -663,19 +798,21 @@ def main() -> int:
     ap.add_argument("--rejected", action="store_true", help="also print the rejected candidates")
     ap.add_argument("--apply", action="store_true", help="write the proposed ids into the gazetteers")
     args = ap.parse_args()
-    rows = []
+    rows, members = [], []
+    ents = load_entities()
     if args.shared:
         rows += read_shared(args.shared)
     if args.mirrors:
-        rows += read_mirrors(args.mirrors)
+        more_holders, members = read_results(args.mirrors, country_codes(ents, args.shared))
+        rows += read_mirrors(args.mirrors) + more_holders
+        members += read_mirrors(args.mirrors, "legislators")
     if not rows and not args.partyfacts:
         ap.error("give --shared, --mirrors or --partyfacts")
-    ents = load_entities()
     proposals, rejected = propose(ents, rows) if rows else ([], [])
     if args.mirrors:
         more, less = propose_members(
-            ents, rows, read_mirrors(args.mirrors, "legislators"),
-            read_mirrors(args.mirrors, "family"), {p[1]: p[0]["id"] for p in proposals})
+            ents, rows, members, read_mirrors(args.mirrors, "family"),
+            {p[1]: p[0]["id"] for p in proposals})
         proposals += more
         rejected += less
     if args.partyfacts:
