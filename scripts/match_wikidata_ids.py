@@ -55,7 +55,11 @@ A proposal needs all of:
 The office-year rule ("office-year") accepts a QID whose name is neither exact nor a variant
 when the first words of the two names agree (the same romanization; one letter more, less or
 changed in a word of five letters or more; an English short form, Jim for James; or an initial,
-K. P. for Khadga Prasad), the last words agree (the same romanization), and a row of the
+K. P. for Khadga Prasad), the last words agree (the same romanization, or one letter changed
+when the first words are the same) or the shorter name begins the longer (particles such as
+al and bin aside: Rafael Correa, Rafael Correa Delgado; Saud al-Faisal, Saud bin Faisal bin
+Abdulaziz Al Saud), or the source's name is a regnal label of the entity's country (Abdullah of
+Saudi Arabia, for Abdullah bin Abdulaziz Al Saud, King from 2005); and a row of the
 entity's country for that QID took up an office of a group that a part of the role names in the
 year (within one) that part gives as the start of a range: Mohamed Taha Siala, Minister of
 Foreign Affairs of Libya from 2016, for "Mohamed Taher Siala ... Minister of Foreign Affairs ...
@@ -180,12 +184,14 @@ OFFICE_GROUPS = {
 
 @lru_cache(maxsize=None)
 def fold(s: str) -> str:
-    """Case, accents, hyphens, apostrophes and dots folded; words separated by single spaces."""
+    """Case, accents, hyphens, apostrophes and dots folded; words separated by single spaces;
+    "Abdul" (Abdel, Abdoul) joined to the word it begins (Abdul-Aziz, Abdul Aziz: abdulaziz)."""
     s = unicodedata.normalize("NFKD", s)
     s = "".join(c for c in s if not unicodedata.combining(c))
     s = s.lower().replace("ʿ", "").replace("ʼ", "").replace("ʻ", "")
     s = re.sub(r"[\"'’‘`.]", "", s)
     s = re.sub(r"[-‐‑–—,()]", " ", s)
+    s = re.sub(r"\b(abd[eu]l|abdoul) +(?=\w)", r"\1", s)  # Abdul Aziz, Abdul-Aziz = Abdulaziz
     return re.sub(r"\s+", " ", s).strip()
 
 
@@ -303,27 +309,46 @@ SHORT_FORMS = {"ash": "ashton", "bill": "william", "bob": "robert", "chuck": "ch
                "ned": "edward", "pete": "peter", "tom": "thomas", "tony": "anthony"}
 
 
-def first_last_match(ours: str, theirs: str) -> bool:
-    """The office-year rule's name test: the first words agree (the same romanization, one
-    letter more, less or changed in a word of five letters or more, an English short form, or
-    an initial: K. P. Sharma Oli = Khadga Prasad Sharma Oli) and the last words agree (the same
-    romanization), a trailing dynasty name ("Al Saud") that one name leaves out aside; the
-    words between may differ (Mohamed Taher Siala = Mohamed Taha Siala, Hamad bin Jassim Al
-    Thani = Hamad bin Jassim bin Jaber Al Thani)."""
-    wa, wb = fold(ours).split(), fold(theirs).split()
-    if len(wa) > 3 and wa[-2] == "al" and translit(wa[-1]) != translit(wb[-1]):
-        wa = wa[:-2]  # a dynasty name one side leaves out: Sultan bin Abdulaziz [Al Saud]
-    if len(wb) > 3 and wb[-2] == "al" and translit(wa[-1]) != translit(wb[-1]):
-        wb = wb[:-2]
-    if len(wa) < 2 or len(wb) < 2 or translit(wa[-1]) != translit(wb[-1]):
-        return False
-    x, y = wa[0], wb[0]
+PARTICLES = {"al", "el", "bin", "ibn", "bint", "ben", "ould"}
+
+
+def first_words_agree(x: str, y: str) -> bool:
+    """The same romanization, one letter more, less or changed in a word of five letters or
+    more, an English short form (Jim, James), or an initial (K., Khadga)."""
     if translit(x) == translit(y) or SHORT_FORMS.get(x) == y or SHORT_FORMS.get(y) == x:
         return True
     if len(x) == 1 or len(y) == 1:
         return x[0] == y[0]
     tx, ty = translit(x), translit(y)
     return min(len(tx), len(ty)) >= 5 and levenshtein(tx, ty) <= 1
+
+
+def first_last_match(ours: str, theirs: str, regnal: frozenset[str] = frozenset()) -> bool:
+    """The office-year rule's name test. The first words agree (first_words_agree), and:
+    the last words are the same romanization (Mohamed Taher Siala = Mohamed Taha Siala, Hamad
+    bin Jassim Al Thani = Hamad bin Jassim bin Jaber Al Thani), or differ by one letter in a
+    word of five letters or more when the first words are the same (Abdulaziz Kamilov =
+    Abdulaziz Komilov), or the shorter name, its particles (al, bin ...) aside, begins the
+    longer (Rafael Correa = Rafael Correa Delgado, Saud al-Faisal = Saud bin Faisal bin Abdulaziz
+    Al Saud, Sultan bin Abdulaziz Al Saud = Sultan bin Abdulaziz). A regnal label, "<first
+    name> of <country>" for a country in `regnal`, agrees with any name of that first word
+    (Abdullah of Saudi Arabia = Abdullah bin Abdulaziz Al Saud)."""
+    wa, wb = fold(ours).split(), fold(theirs).split()
+    for p, q in ((wa, wb), (wb, wa)):
+        m = re.fullmatch(r"(\S+) of (?:the )?(.+)", " ".join(q))
+        if m and m.group(2) in regnal and len(p) >= 2 and translit(p[0]) == translit(m.group(1)):
+            return True
+    if len(wa) < 2 or len(wb) < 2 or not first_words_agree(wa[0], wb[0]):
+        return False
+    la, lb = translit(wa[-1]), translit(wb[-1])
+    if la == lb:
+        return True
+    if translit(wa[0]) == translit(wb[0]) and min(len(la), len(lb)) >= 5 and levenshtein(la, lb) <= 1:
+        return True
+    pa = [translit(w) for w in wa if w not in PARTICLES]
+    pb = [translit(w) for w in wb if w not in PARTICLES]
+    short, long_ = sorted((pa, pb), key=len)
+    return 2 <= len(short) < len(long_) and long_[1:len(short)] == short[1:]
 
 
 def country_names(ents: list[dict]) -> dict[str, str]:
@@ -601,6 +626,7 @@ def propose(ents: list[dict], rows: list[dict]):
         # an entity of no country (an official of an international body) takes the countries
         # its role names: "Minister of Foreign Affairs of Egypt (1991–2001)"
         places = {attrs["country"]} if attrs.get("country") else role_countries(role, names)
+        regnal = frozenset(name for name, code in names.items() if code in places)
         role_groups = office_groups(role)
         cands = {}
         for qid, rs in by_qid.items():
@@ -613,7 +639,7 @@ def propose(ents: list[dict], rows: list[dict]):
                 # office-year: first and last names agree, and the same office was taken up
                 # in the same year (within one) in the same country
                 hits = [r for r in rs if r["country"] in places
-                        and first_last_match(e["name_en"], r["name"])
+                        and first_last_match(e["name_en"], r["name"], regnal)
                         and starts_agree(role, r["start"], office_groups(r["position"]) & role_groups)]
                 if hits:
                     cands[qid] = ("office-year", hits)
