@@ -66,24 +66,26 @@ Foreign Affairs of Libya from 2016, for "Mohamed Taher Siala ... Minister of For
 (2016–2021)". Such a candidate gives way to an exact one, and two candidates are ambiguous.
 
 The exact-name rule ("exact-name") accepts a candidate turned down above for its office or its
-years when all of these hold: the English name is an exact match (not a variant) of a holder
-in the table of the entity's own country (its `country`, or for an entity of no country a
-country its role names; the international table does not count); that folded name belongs to one QID only across all the tables read (no
-namesake anywhere); and, as always, the QID is the only candidate left for the entity and is
-used by no other entity. The source's offices then are not in our role: the printed row lists
-them (from the country's table) so that a curator can add to the role those the person held.
+years when all of these hold: the English name is an exact match (not a variant) of a holder in
+the table of the entity's own country (its `country`, or for an entity of no country a country
+its role names; the international table does not count); that folded name belongs to one QID
+only across all the tables read (no namesake anywhere); and, as always, the QID is the only
+candidate left for the entity and is used by no other entity. The source's offices then are not
+in our role: the printed row lists them (from the country's table) so that a curator can add to
+the role those the person held.
 
 The legislator rule ("legislator") and the family rule ("family") are tried only for persons
 that the rules above leave without an id.
 
 The legislator rule accepts a member of a legislature when: the English name is exact (after
-folding) and the legislature is of the entity's country (or of a country its role names), or
-the role names that legislature ("President of the European Parliament"); the country's tables (office-holders and legislators) give that exact name to one QID only; the
-English Wikipedia title the table gives, if any, is that name (not "Eli Cohen (politician born
-1949)": a namesake exists); the seat is no more than 30 years older than the first year in the
-role and, where the table gives a birth date, the person was 18 to 80 in that year; and the role
-is consistent with a seat (an office of state, a minister, a party, a parliament, the
-opposition, a candidacy) or, failing that, no other QID bears the name in any table read.
+folding) and the legislature is of the entity's country (or of a country its role names), or the
+role names that legislature ("President of the European Parliament"); the country's tables
+(office-holders and legislators) give that exact name to one QID only; the English Wikipedia
+title the table gives, if any, is that name (not "Eli Cohen (politician born 1949)": a namesake
+exists); the seat is no more than 30 years older than the first year in the role and, where the
+table gives a birth date, the person was 18 to 80 in that year; and the role is consistent with
+a seat (an office of state, a minister, a party, a parliament, the opposition, a candidacy) or,
+failing that, no other QID bears the name in any table read.
 
 The family rule accepts a relative of an office-holder when: the English name is exact; the
 row is in the table of the entity's own country; the office-holder is a person of the gazetteer
@@ -138,20 +140,21 @@ REPO_COUNTRY = {
     "kazakhstan-cabinet": "KZ", "kenya": "KE", "kuwait-ministers": "KW",
     "kyrgyzstan-ministers": "KG", "latvia-cabinet": "LV", "lebanon": "LB",
     "liberia-ministers": "LR", "libya": "LY", "liechtenstein-ministers": "LI",
-    "lithuania": "LT", "malawi-ministers": "MW", "malaysia-ministers": "MY",
-    "maldives-ministers": "MV", "mali": "ML", "malta-ministers": "MT", "mauritania": "MR",
-    "mexico-ministers": "MX", "mongolia-ministers": "MN", "morocco-ministers": "MA",
-    "mozambique": "MZ", "myanmar-ministers": "MM", "nepal-ministers": "NP",
-    "netherlands-cabinet": "NL", "new-zealand-cabinet": "NZ", "nicaragua": "NI",
-    "niger-ministers": "NE", "nigeria": "NG", "north-korea": "KP", "norway-cabinet": "NO",
-    "oman": "OM", "pakistan-ministers": "PK", "palestine": "PS", "panama-ministers": "PA",
-    "papua-new-guinea": "PG", "paraguay-ministers": "PY", "philippines-ministers": "PH",
-    "poland-cabinet": "PL", "portugal-cabinet": "PT", "qatar-ministers": "QA",
-    "russia-cabinet": "RU", "rwanda-ministers": "RW", "saudi-ministers": "SA",
-    "senegal-ministers": "SN", "sierra-leone": "SL", "singapore-ministers": "SG",
-    "slovakia-cabinet": "SK", "slovenia-cabinet": "SI", "somalia-cabinet": "SO",
-    "south-africa-cabinet": "ZA", "south-korea-ministers": "KR", "south-sudan": "SS",
-    "spain-ministers": "ES", "sri-lanka-cabinet": "LK", "sudan": "SD", "sweden-cabinet": "SE",
+    "lithuania": "LT", "luxembourg-cabinet": "LU", "malawi-ministers": "MW",
+    "malaysia-ministers": "MY", "maldives-ministers": "MV", "mali": "ML",
+    "malta-ministers": "MT", "mauritania": "MR", "mexico-ministers": "MX",
+    "mongolia-ministers": "MN", "morocco-ministers": "MA", "mozambique": "MZ",
+    "myanmar-ministers": "MM", "nepal-ministers": "NP", "netherlands-cabinet": "NL",
+    "new-zealand-cabinet": "NZ", "nicaragua": "NI", "niger-ministers": "NE", "nigeria": "NG",
+    "north-korea": "KP", "norway-cabinet": "NO", "oman": "OM", "pakistan-ministers": "PK",
+    "palestine": "PS", "panama-ministers": "PA", "papua-new-guinea": "PG",
+    "paraguay-ministers": "PY", "philippines-ministers": "PH", "poland-cabinet": "PL",
+    "portugal-cabinet": "PT", "qatar-ministers": "QA", "russia-cabinet": "RU",
+    "rwanda-ministers": "RW", "saudi-ministers": "SA", "senegal-ministers": "SN",
+    "sierra-leone": "SL", "singapore-ministers": "SG", "slovakia-cabinet": "SK",
+    "slovenia-cabinet": "SI", "somalia-cabinet": "SO", "south-africa-cabinet": "ZA",
+    "south-korea-ministers": "KR", "south-sudan": "SS", "spain-ministers": "ES",
+    "sri-lanka-cabinet": "LK", "sudan": "SD", "sweden-cabinet": "SE",
     "swiss-federal-council": "CH", "syria": "SY", "taiwan": "TW", "tanzania-ministers": "TZ",
     "togo": "TG", "tunisia-ministers": "TN", "turkey-ministers": "TR", "turkmenistan": "TM",
     "uae-ministers": "AE", "uganda-ministers": "UG", "ukraine-cabinet": "UA",
@@ -324,15 +327,16 @@ def first_words_agree(x: str, y: str) -> bool:
 
 
 def first_last_match(ours: str, theirs: str, regnal: frozenset[str] = frozenset()) -> bool:
-    """The office-year rule's name test. The first words agree (first_words_agree), and:
-    the last words are the same romanization (Mohamed Taher Siala = Mohamed Taha Siala, Hamad
-    bin Jassim Al Thani = Hamad bin Jassim bin Jaber Al Thani), or differ by one letter in a
-    word of five letters or more when the first words are the same (Abdulaziz Kamilov =
-    Abdulaziz Komilov), or the shorter name, its particles (al, bin ...) aside, begins the
-    longer (Rafael Correa = Rafael Correa Delgado, Saud al-Faisal = Saud bin Faisal bin Abdulaziz
-    Al Saud, Sultan bin Abdulaziz Al Saud = Sultan bin Abdulaziz). A regnal label, "<first
-    name> of <country>" for a country in `regnal`, agrees with any name of that first word
-    (Abdullah of Saudi Arabia = Abdullah bin Abdulaziz Al Saud)."""
+    """The office-year rule's name test. The first words agree (first_words_agree), and: the
+    last words are the same romanization (Mohamed Taher Siala = Mohamed Taha Siala, Hamad bin
+    Jassim Al Thani = Hamad bin Jassim bin Jaber Al Thani), or differ by one letter in a word of
+    four letters or more when the first words are the same (Abdulaziz Kamilov = Abdulaziz
+    Komilov, Salem Saleh bin Breik = Salem Saleh Salem bin Brek), or the shorter name, its
+    particles (al, bin ...) aside, begins the longer (Rafael Correa = Rafael Correa Delgado,
+    Saud al-Faisal = Saud bin Faisal bin Abdulaziz Al Saud, Sultan bin Abdulaziz Al Saud =
+    Sultan bin Abdulaziz). A regnal label, "<first name> of <country>" for a country in
+    `regnal`, agrees with any name of that first word (Abdullah of Saudi Arabia = Abdullah bin
+    Abdulaziz Al Saud)."""
     wa, wb = fold(ours).split(), fold(theirs).split()
     for p, q in ((wa, wb), (wb, wa)):
         m = re.fullmatch(r"(\S+) of (?:the )?(.+)", " ".join(q))
@@ -343,7 +347,7 @@ def first_last_match(ours: str, theirs: str, regnal: frozenset[str] = frozenset(
     la, lb = translit(wa[-1]), translit(wb[-1])
     if la == lb:
         return True
-    if translit(wa[0]) == translit(wb[0]) and min(len(la), len(lb)) >= 5 and levenshtein(la, lb) <= 1:
+    if translit(wa[0]) == translit(wb[0]) and min(len(la), len(lb)) >= 4 and levenshtein(la, lb) <= 1:
         return True
     pa = [translit(w) for w in wa if w not in PARTICLES]
     pb = [translit(w) for w in wb if w not in PARTICLES]
