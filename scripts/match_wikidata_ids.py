@@ -368,12 +368,14 @@ def role_countries(role: str, names: dict[str, str]) -> set[str]:
             if re.search(rf"\bof (?:the )?{re.escape(name)}\b", text)}
 
 
-def starts_agree(role: str, start: str, groups: set[str]) -> bool:
+def starts_agree(role: str, start: str, groups: set[str], position: str = "") -> bool:
     """A term's first year is, within a year, the first year of a range in a part of the role
-    that names one of the office groups."""
+    that names one of the office groups, or the position's full title (two distinctive words
+    or more: National Security Advisor)."""
     if not start[:4].isdigit():
         return False
-    parts = [p for p in role.split(";") if office_groups(p) & groups]
+    parts = [p for p in role.split(";")
+             if office_groups(p) & groups or (position and title_in_role(position, p))]
     return any(abs(rs - int(start[:4])) <= 1 for p in parts for rs, _ in year_ranges(p))
 
 
@@ -465,7 +467,11 @@ def read_results(root: str, codes: dict[str, str]) -> tuple[list[dict], list[dic
       - world's wikidata/results/missing-successors.csv: an office's holder and the
         predecessor whose term ended when the holder's began, with the office's country;
       - european-parliament's data/wikidata.csv: the members of the European Parliament
-        (2019–2024) with their member state."""
+        (2019–2024) with their member state;
+      - unitedstates/congress-legislators (CC0), when DIR holds it as
+        unitedstates+congress-legislators/repo: executive.yaml (presidents and vice presidents)
+        and legislators-current.yaml (the members of Congress), each with its Wikidata id, under
+        its official full name, its first and last names and its nickname and last name."""
     holders, members = [], []
 
     def text(repo: str, path: str) -> str:
@@ -474,6 +480,27 @@ def read_results(root: str, codes: dict[str, str]) -> tuple[list[dict], list[dic
         except subprocess.CalledProcessError:
             return ""
 
+    congress = os.path.join(root, "unitedstates+congress-legislators", "repo")
+    if os.path.isdir(congress):
+        import yaml
+
+        commit = git(congress, "rev-parse", "HEAD").strip()
+        src = f"unitedstates/congress-legislators@{commit[:12]}"
+        titles = {"prez": "President of the United States",
+                  "viceprez": "Vice President of the United States",
+                  "sen": "United States senator", "rep": "United States representative"}
+        for path, rows in (("executive.yaml", holders), ("legislators-current.yaml", members)):
+            for p in yaml.safe_load(text(congress, path) or "[]"):
+                qid, n = p["id"].get("wikidata", ""), p["name"]
+                names = {n.get("official_full", ""), f"{n['first']} {n['last']}",
+                         f"{n.get('nickname', '')} {n['last']}"}
+                for t in p["terms"]:
+                    for person in {x.strip() for x in names if x.strip() != n["last"]}:
+                        if qid.startswith("Q") and person:
+                            rows.append({"qid": qid, "name": person, "position": titles[t["type"]],
+                                         "country": "US", "start": t["start"], "end": t["end"],
+                                         "dob": p.get("bio", {}).get("birthday", ""),
+                                         "enwiki": "", "source": src})
     for d in sorted(glob.glob(os.path.join(root, "every-politician-scrapers+*"))):
         name = os.path.basename(d).split("+", 1)[1]
         repo = os.path.join(d, "repo")
@@ -644,7 +671,8 @@ def propose(ents: list[dict], rows: list[dict]):
                 # in the same year (within one) in the same country
                 hits = [r for r in rs if r["country"] in places
                         and first_last_match(e["name_en"], r["name"], regnal)
-                        and starts_agree(role, r["start"], office_groups(r["position"]) & role_groups)]
+                        and starts_agree(role, r["start"], office_groups(r["position"]) & role_groups,
+                                         r["position"])]
                 if hits:
                     cands[qid] = ("office-year", hits)
                 continue
