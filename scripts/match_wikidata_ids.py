@@ -29,6 +29,19 @@ Sources it reads (give any of them):
                   qualifier, or an abbreviation given in those parentheses, equals the source's name
                   or short name, the country agrees (or the entity has none), and one QID remains.
 
+Snapshots read for the ids written in 2026 besides those named in the officials files' older
+`source` text: every-politician-scrapers lebanon@84f4f6720d0f, qatar-ministers@d5009aaaf03a,
+chad-ministers@4f57b9626bf4, gabon-ministers@824f2dd32674, gambia-ministers@826ec2d12887,
+burundi-ministers@466339de873c, botswana-ministers@4e94be278709, cambodia@b08e1644f03b,
+comoros@2a94d2df4aaf, honduras-ministers@a63b7746fe5d, nicaragua@41c5f26dedd1,
+luxembourg-cabinet@7b920a2e507d, european-parliament@53756680dea4 and
+world-leaders-2021@be7039cf5952 (2022–2023; no licence of their own, the data are Wikidata's,
+CC0), and unitedstates/congress-legislators@dfa9622263dd (2026; CC0 1.0 public domain
+dedication). No newer snapshot of an every-politician-scrapers repository could be had (their
+last commits are of 2022–2023). everypolitician/everypolitician-data (legislators up to about
+2019) was not read: its snapshot (2.5 GB) is over the size a fetch brings, and its README states
+no licence.
+
 It prints one tab-separated row per proposal: entity id, QID, how the name matched, the
 source (repository@commit or file), the source's name, offices and years for that QID, and
 our entity's role. With --apply it also writes the ids into the gazetteer files.
