@@ -652,7 +652,7 @@ fn degenerate_texts() {
 }
 
 #[test]
-fn shared_place_names_resolved_by_the_document() {
+fn shared_names_of_places_and_bodies_resolved_by_the_document() {
     check(&[
         (
             "Tripoli in a document naming Libya is Libya's",
@@ -691,6 +691,27 @@ fn shared_place_names_resolved_by_the_document() {
             "a document naming neither leaves it ambiguous",
             "وصل الوفد إلى طرابلس",
             &[("طرابلس", "", "name", "")],
+        ),
+        (
+            "a body's shared name too: the national security council of a document about Iran",
+            "قال رئيس مجلس الأمن القومي إن إيران لن تتراجع",
+            &[
+                ("مجلس الأمن القومي", "organization:iran-snsc", "name", ""),
+                ("إيران", "country:IR", "name", ""),
+            ],
+        ),
+        (
+            "Morocco's PJD, not Turkey's AKP, in a document about Morocco",
+            "فاز حزب العدالة والتنمية في الانتخابات المغربية",
+            &[
+                (
+                    "حزب العدالة والتنمية",
+                    "organization:pjd-morocco",
+                    "name",
+                    "",
+                ),
+                ("المغربية", "country:MA", "demonym", ""),
+            ],
         ),
         (
             "bare Congo after the DRC's own name is the DRC",

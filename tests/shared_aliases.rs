@@ -269,7 +269,16 @@ const REVIEWED: &[(&str, &[&str], &str)] = &[
     (
         "حزب العدالة والتنمية",
         &["organization:akp", "organization:pjd-morocco"],
-        "Turkey's AKP and Morocco's PJD have the same Arabic name: reported with both candidates",
+        "Turkey's AKP and Morocco's PJD have the same Arabic name: resolved by the country the document names, else reported with both candidates",
+    ),
+    (
+        "مجلس الأمن القومي",
+        &[
+            "organization:iran-snsc",
+            "organization:israel-nsc",
+            "organization:us-nsc",
+        ],
+        "the bare 'national security council' of the US, Iran and Israel (listed so that the UNSC's bare مجلس الأمن does not take it): resolved by the country the document names, else reported with every candidate",
     ),
     (
         "حيدر آباد",

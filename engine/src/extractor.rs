@@ -778,7 +778,7 @@ impl Extractor {
         resolved.clear();
         resolved.extend(chosen.iter().map(|c| (*c, self.resolve_candidate(c))));
         self.resolve_short_names(resolved);
-        self.resolve_shared_place_names(resolved);
+        self.resolve_shared_names_by_document(resolved);
     }
 
     fn resolve_candidate(&self, candidate: &Candidate) -> Resolution {
@@ -904,26 +904,27 @@ impl Extractor {
         }
     }
 
-    /// Resolves a place name several places share (`طرابلس`: Tripoli in Libya and in Lebanon;
-    /// `الكونغو`: the two Congos) by the rest of the document: to the one candidate it names
-    /// unambiguously elsewhere, else to the one candidate whose country it names (through any
-    /// entity of that country: Libya, a Libyan, Benghazi, Dbeibah). Where no candidate or
-    /// several qualify, the mention stays ambiguous. Only places of one type: a person's or a
-    /// body's shared name is resolved by the document's full names, not by its countries, and
-    /// `الكويت` (Kuwait, or Kuwait City) stays ambiguous even beside `مدينة الكويت`.
-    fn resolve_shared_place_names(&self, resolved: &mut [(Candidate, Resolution)]) {
+    /// Resolves a name that several places or several bodies share (`طرابلس`: Tripoli in Libya
+    /// and in Lebanon; `الكونغو`: the two Congos; `مجلس الأمن القومي`: the national security
+    /// councils) by the rest of the document: to the one candidate it names unambiguously
+    /// elsewhere, else to the one candidate whose country it names (through any entity of that
+    /// country: Libya, a Libyan, Benghazi, Dbeibah). Where no candidate or several qualify, the
+    /// mention stays ambiguous. Only candidates of one type, and not persons: a person's shared
+    /// name is resolved by the document's full names, and `الكويت` (Kuwait, or Kuwait City)
+    /// stays ambiguous even beside `مدينة الكويت`.
+    fn resolve_shared_names_by_document(&self, resolved: &mut [(Candidate, Resolution)]) {
         let entities = self.gazetteer.entities();
-        let shared_place = |r: &Resolution| match r {
+        let shared_by_one_type = |r: &Resolution| match r {
             Resolution::Ambiguous(es, _) => {
                 let kind = entities[es[0] as usize].entity_type();
-                matches!(kind, "city" | "country")
+                matches!(kind, "city" | "country" | "organization")
                     && es
                         .iter()
                         .all(|&e| entities[e as usize].entity_type() == kind)
             }
             _ => false,
         };
-        if !resolved.iter().any(|(_, r)| shared_place(r)) {
+        if !resolved.iter().any(|(_, r)| shared_by_one_type(r)) {
             return;
         }
         let named: EntitySet = resolved
@@ -940,7 +941,7 @@ impl Extractor {
         countries.sort_unstable();
         countries.dedup();
         for (_, resolution) in resolved.iter_mut() {
-            if !shared_place(resolution) {
+            if !shared_by_one_type(resolution) {
                 continue;
             }
             let Resolution::Ambiguous(candidates, form) = resolution else {

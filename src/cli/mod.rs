@@ -624,7 +624,7 @@ fn check(args: CheckArgs) -> Result<ExitCode, Failure> {
     for alias in &shared {
         let all_short = alias.entities.iter().all(|(_, form)| *form == Form::Short);
         let first_type = alias.entities[0].0.entity_type();
-        let places_of_one_type = matches!(first_type, "city" | "country")
+        let places_of_one_type = matches!(first_type, "city" | "country" | "organization")
             && alias
                 .entities
                 .iter()
@@ -632,7 +632,7 @@ fn check(args: CheckArgs) -> Result<ExitCode, Failure> {
         let how = if all_short {
             "short name, resolved by the full name in the document"
         } else if places_of_one_type {
-            "shared place name, resolved by the places and countries the document names, else reported with every candidate"
+            "shared by places or bodies of one type, resolved by the entities and countries the document names, else reported with every candidate"
         } else {
             "ambiguous, reported with every candidate"
         };
