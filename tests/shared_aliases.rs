@@ -29,6 +29,7 @@ const REVIEWED: &[(&str, &[&str], &str)] = &[
             "person:lee-ju-ho",
             "person:lee-kuan-yew",
             "person:lee-myung-bak",
+            "person:li-chenggang",
             "person:li-keqiang",
             "person:li-qiang",
             "person:li-shangfu",
@@ -258,8 +259,32 @@ const REVIEWED: &[(&str, &[&str], &str)] = &[
     ("هون", &["person:hun-manet", "person:hun-sen"], SURNAME),
     (
         "وانغ",
-        &["person:wang-qishan", "person:wang-wenbin", "person:wang-yi"],
+        &[
+            "person:wang-huning",
+            "person:wang-qishan",
+            "person:wang-wenbin",
+            "person:wang-wentao",
+            "person:wang-yi",
+        ],
         SURNAME,
+    ),
+    (
+        "تشانغ",
+        &[
+            "person:chang-wanquan",
+            "person:zhang-jun",
+            "person:zhang-ming",
+            "person:zhang-xiaogang",
+        ],
+        SURNAME,
+    ),
+    ("تشاو", &["person:zhao-leji", "person:zhao-lijian"], SURNAME),
+    ("تشوي", &["person:choe-son-hui", "person:choi-sang-mok"], SURNAME),
+    ("وو", &["person:wu-qian", "person:wu-sike"], SURNAME),
+    (
+        "رحمن",
+        &["person:emomali-rahmon", "person:tarique-rahman"],
+        "Rahmon (Tajikistan) and Rahman (Bangladesh) are both written رحمن: a context surname, resolved by the full name the document uses",
     ),
     (
         "وونغ",
