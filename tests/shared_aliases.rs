@@ -254,6 +254,13 @@ const REVIEWED: &[(&str, &[&str], &str)] = &[
         &["person:abdoulaye-maiga", "person:choguel-kokalla-maiga"],
         SURNAME,
     ),
+    ("ماكين", &["person:cindy-mccain", "person:john-mccain"], SURNAME),
+    ("مكين", &["person:cindy-mccain", "person:john-mccain"], SURNAME),
+    (
+        "هيلي",
+        &["person:john-healey", "person:nikki-haley"],
+        "Healey (UK) and Haley (US) are written alike, a context surname for both: resolved by the full name",
+    ),
     ("هان", &["person:han-duck-soo", "person:han-zheng"], SURNAME),
     ("هون", &["person:hun-manet", "person:hun-sen"], SURNAME),
     (
