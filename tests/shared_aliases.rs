@@ -255,6 +255,21 @@ const REVIEWED: &[(&str, &[&str], &str)] = &[
         &["person:abdoulaye-maiga", "person:choguel-kokalla-maiga"],
         SURNAME,
     ),
+    (
+        "ماكين",
+        &["person:cindy-mccain", "person:john-mccain"],
+        SURNAME,
+    ),
+    (
+        "مكين",
+        &["person:cindy-mccain", "person:john-mccain"],
+        SURNAME,
+    ),
+    (
+        "هيلي",
+        &["person:john-healey", "person:nikki-haley"],
+        "Healey (UK) and Haley (US) are written alike, a context surname for both: resolved by the full name",
+    ),
     ("هان", &["person:han-duck-soo", "person:han-zheng"], SURNAME),
     ("هون", &["person:hun-manet", "person:hun-sen"], SURNAME),
     (
@@ -279,7 +294,11 @@ const REVIEWED: &[(&str, &[&str], &str)] = &[
         SURNAME,
     ),
     ("تشاو", &["person:zhao-leji", "person:zhao-lijian"], SURNAME),
-    ("تشوي", &["person:choe-son-hui", "person:choi-sang-mok"], SURNAME),
+    (
+        "تشوي",
+        &["person:choe-son-hui", "person:choi-sang-mok"],
+        SURNAME,
+    ),
     ("وو", &["person:wu-qian", "person:wu-sike"], SURNAME),
     (
         "رحمن",
