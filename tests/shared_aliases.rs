@@ -47,6 +47,16 @@ const REVIEWED: &[(&str, &[&str], &str)] = &[
         "the same surname in the other common spelling: resolved by the full name",
     ),
     (
+        "جنبلاط",
+        &["person:walid-jumblatt", "person:taymour-jumblatt"],
+        "surname of the Lebanese Druze leader and his son, his successor at the head of the Progressive Socialist Party: resolved by the full name",
+    ),
+    (
+        "الحلبوسي",
+        &["person:mohamed-al-halbousi", "person:haibat-al-halbousi"],
+        "surname of two Speakers of Iraq's Council of Representatives (2018–2023 and 2025–): resolved by the full name",
+    ),
+    (
         "بردي محمدوف",
         &[
             "person:gurbanguly-berdimuhamedov",
@@ -314,6 +324,16 @@ const REVIEWED: &[(&str, &[&str], &str)] = &[
         "حزب العدالة والتنمية",
         &["organization:akp", "organization:pjd-morocco"],
         "Turkey's AKP and Morocco's PJD have the same Arabic name: resolved by the country the document names, else reported with both candidates",
+    ),
+    (
+        "ألبانيزي",
+        &["person:anthony-albanese", "person:francesca-albanese"],
+        "Australia's prime minister and the UN rapporteur on Palestine: resolved by the full name, else both",
+    ),
+    (
+        "ألبانيز",
+        &["person:anthony-albanese", "person:francesca-albanese"],
+        "the same surname without the final ي: resolved by the full name, else both",
     ),
     (
         "مجلس الأمن القومي",
