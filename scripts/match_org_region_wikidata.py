@@ -69,7 +69,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import glob
 import io
 import json
 import os
@@ -80,7 +79,9 @@ import tomllib
 from collections import defaultdict
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from match_wikidata_ids import apply, fold, propose_parties, read_partyfacts  # noqa: E402
+from match_wikidata_ids import (  # noqa: E402
+    apply, fold, load_entities, propose_parties, read_partyfacts,
+)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FILES = [os.path.join(ROOT, "gazetteers", f) for f in ("organizations.toml", "regions.toml")]
@@ -148,16 +149,6 @@ def snapshot(mirrors: str, name: str) -> tuple[str, str] | None:
         print(f"# skipped {name}: no snapshot at {repo}", file=sys.stderr)
         return None
     return repo, f"{name}@{git(repo, 'rev-parse', 'HEAD').strip()[:12]}"
-
-
-def load_entities() -> list[dict]:
-    ents = []
-    for path in sorted(glob.glob(os.path.join(ROOT, "gazetteers", "*.toml"))):
-        with open(path, "rb") as f:
-            for e in tomllib.load(f).get("entity", []):
-                e["_file"] = path
-                ents.append(e)
-    return ents
 
 
 def attrs(e: dict) -> dict:
@@ -358,7 +349,7 @@ def main() -> int:
     ap.add_argument("--apply", action="store_true", help="write the proposed ids")
     args = ap.parse_args()
 
-    ents = [e for e in load_entities()]
+    ents = load_entities()
     with open(os.path.join(ROOT, "gazetteers", "countries.generated.toml"), "rb") as f:
         country_names = defaultdict(list)
         for e in tomllib.load(f)["entity"]:
