@@ -187,6 +187,11 @@ const REVIEWED: &[(&str, &[&str], &str)] = &[
         SURNAME,
     ),
     (
+        "باقري",
+        &["person:ali-bagheri-kani", "person:mohammad-bagheri"],
+        SURNAME,
+    ),
+    (
         "ديبي",
         &["person:idriss-deby", "person:mahamat-idriss-deby"],
         SURNAME,
