@@ -563,6 +563,11 @@ const HOMOGRAPHS_IN_PROSE: &[(&str, &str, &str)] = &[
     ),
     ("سوسة", "city:sousse", "'a weevil'"),
     ("حلب", "city:aleppo", "'he milked'"),
+    (
+        "صيدا",
+        "city:sidon",
+        "صيدًا, 'a catch' (accusative), as in صيدا وفيرا",
+    ),
     ("الجنينة", "city:geneina", "'the little garden'"),
     ("الحديدة", "city:al-hudaydah", "'the piece of iron'"),
     ("البحرين", "country:BH", "'the two seas'"),

@@ -462,6 +462,14 @@ fn inner_name_parts() {
             "ألكسندر، غريغوريفيتش لوكاشينكو",
             &[("لوكاشينكو", "person:alexander-lukashenko", "short", "")],
         ),
+        (
+            "the surname is no inner part of its own name: the full name, then the short one",
+            "قال موسى أبو مرزوق وأبو مرزوق آخر",
+            &[
+                ("موسى أبو مرزوق", "person:mousa-abu-marzouk", "name", ""),
+                ("أبو مرزوق", "person:mousa-abu-marzouk", "short", "و"),
+            ],
+        ),
     ]);
 }
 

@@ -1067,7 +1067,8 @@ fn char_count(bytes: &[u8]) -> usize {
 /// Where a composed name starts, if one of `heads` stands right before the tail at `tail_start`
 /// or, when the name allows inner parts, with one or two words between them (`head W tail`,
 /// `head W W tail`). An inner word has three letters or more, no article and nothing but
-/// letters: `بوتين قال إن …` never links a head.
+/// letters: `بوتين قال إن …` never links a head. Nor is it the tail's own word: a name does not
+/// repeat its last word, and `موسى أبو مرزوق وأبو مرزوق` is the full name, then the short one.
 fn composed_name_start(
     text: &[u8],
     tail_start: usize,
@@ -1075,6 +1076,13 @@ fn composed_name_start(
     name: &ComposedName,
 ) -> Option<usize> {
     let max_inner = if name.inner_parts { 2 } else { 0 };
+    let tail_word = {
+        let mut end = tail_start;
+        while end < text.len() && is_word_char(char_at(text, end)) {
+            end += char_at(text, end).len_utf8();
+        }
+        &text[tail_start..end]
+    };
     let mut at = tail_start; // the start of the word after the head, once found
     for inner in 0..=max_inner {
         if at == 0 || text[at - 1] != b' ' {
@@ -1100,7 +1108,7 @@ fn composed_name_start(
             word_start -= char_before(text, word_start).len_utf8();
         }
         let word = &text[word_start..head_end];
-        if char_count(word) < 3 || has_article(word) {
+        if char_count(word) < 3 || has_article(word) || word == tail_word {
             return None;
         }
         at = word_start;
