@@ -137,6 +137,16 @@ const REVIEWED: &[(&str, &[&str], &str)] = &[
         SURNAME,
     ),
     (
+        "غاندي",
+        &["person:rahul-gandhi", "person:sonia-gandhi"],
+        "Gandhi, Rahul's and his mother Sonia's surname: resolved by the full name",
+    ),
+    (
+        "راجاباكسا",
+        &["person:gotabaya-rajapaksa", "person:mahinda-rajapaksa"],
+        "Rajapaksa, the surname of the brothers Gotabaya and Mahinda: resolved by the full name, else Gotabaya's standalone name",
+    ),
+    (
         "متقي",
         &["person:amir-khan-muttaqi", "person:manouchehr-mottaki"],
         "Muttaqi (Afghanistan) and Mottaki (Iran) are written alike: resolved by the full name",
