@@ -47,6 +47,11 @@ const REVIEWED: &[(&str, &[&str], &str)] = &[
         "the same surname in the other common spelling: resolved by the full name",
     ),
     (
+        "شولتس",
+        &["person:olaf-scholz", "person:martin-schulz"],
+        "surname of Germany's former chancellor and of the former President of the European Parliament (Martin Schulz, a short name only): resolved by the full name",
+    ),
+    (
         "جنبلاط",
         &["person:walid-jumblatt", "person:taymour-jumblatt"],
         "surname of the Lebanese Druze leader and his son, his successor at the head of the Progressive Socialist Party: resolved by the full name",
