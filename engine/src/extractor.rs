@@ -25,7 +25,10 @@ use crate::mention::{Form, Mention};
 use crate::normalize::{Normalizer, char_at, char_before, normalize};
 use crate::offsets::{OffsetEncoding, to_encoding};
 use crate::trie::Trie;
-use crate::words::{PROCLITICS, Prefix, WordChars, is_right_edge, is_word_char, prefix_before};
+use crate::words::{
+    PROCLITICS, Prefix, WordChars, is_proclitic_letter, is_right_edge, is_word_char, prefix_before,
+    word_end,
+};
 
 /// Where a surface may stand inside a word.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -322,6 +325,27 @@ pub struct SharedAlias<'a> {
     pub alias: String,
     /// Each entity it stands for, and in which form.
     pub entities: Vec<(&'a Entity, Form)>,
+}
+
+impl SharedAlias<'_> {
+    /// Whether a mention of the alias is resolved by the countries the document names (the
+    /// entities are all cities, all countries or all organizations, and none by a short name),
+    /// before it is reported with every candidate.
+    pub fn resolved_by_document_countries(&self) -> bool {
+        self.entities.iter().all(|(_, form)| *form != Form::Short)
+            && resolved_by_document_countries(self.entities.iter().map(|(e, _)| *e))
+    }
+}
+
+/// Whether a name these entities share is resolved by the document's countries: they are all
+/// cities, all countries or all organizations. Persons' shared names follow the document's full
+/// names instead, and a city and a country (`الكويت`) stay ambiguous.
+fn resolved_by_document_countries<'e>(mut entities: impl Iterator<Item = &'e Entity>) -> bool {
+    let Some(first) = entities.next() else {
+        return false;
+    };
+    let kind = first.entity_type();
+    matches!(kind, "city" | "country" | "organization") && entities.all(|e| e.entity_type() == kind)
 }
 
 /// Finds the entities of a gazetteer in text. Build once, share everywhere.
@@ -624,7 +648,7 @@ impl Extractor {
     ) {
         let haystack = normalizer.as_bytes();
         let letter_at = |i: usize| (i < haystack.len()).then(|| char_at(haystack, i));
-        if !matches!(first, 'و' | 'ف' | 'ب' | 'ل' | 'ك') {
+        if !is_proclitic_letter(first) {
             return;
         }
         let next = at + first.len_utf8();
@@ -663,14 +687,7 @@ impl Extractor {
         found_before: usize,
         candidates: &mut Vec<Candidate>,
     ) {
-        let mut word_end = at;
-        while word_end < haystack.len() {
-            let (word, len) = self.word_chars.at(haystack, word_end);
-            if !word {
-                break;
-            }
-            word_end += len;
-        }
+        let word_end = word_end(haystack, at);
         let in_word = |c: &Candidate| c.end == word_end;
         if candidates[found_before..].iter().any(in_word)
             && self.proclitic_homographs.contains(&haystack[at..word_end])
@@ -916,11 +933,7 @@ impl Extractor {
         let entities = self.gazetteer.entities();
         let shared_by_one_type = |r: &Resolution| match r {
             Resolution::Ambiguous(es, _) => {
-                let kind = entities[es[0] as usize].entity_type();
-                matches!(kind, "city" | "country" | "organization")
-                    && es
-                        .iter()
-                        .all(|&e| entities[e as usize].entity_type() == kind)
+                resolved_by_document_countries(es.iter().map(|&e| &entities[e as usize]))
             }
             _ => false,
         };
@@ -1076,13 +1089,7 @@ fn composed_name_start(
     name: &ComposedName,
 ) -> Option<usize> {
     let max_inner = if name.inner_parts { 2 } else { 0 };
-    let tail_word = {
-        let mut end = tail_start;
-        while end < text.len() && is_word_char(char_at(text, end)) {
-            end += char_at(text, end).len_utf8();
-        }
-        &text[tail_start..end]
-    };
+    let tail_word = &text[tail_start..word_end(text, tail_start)];
     let mut at = tail_start; // the start of the word after the head, once found
     for inner in 0..=max_inner {
         if at == 0 || text[at - 1] != b' ' {

@@ -57,7 +57,7 @@ use crate::error::{GazetteerError, Location, Problem};
 use crate::hash::{FastMap, FastSet};
 use crate::normalize::normalize;
 use crate::variants;
-use crate::words::{FUNCTION_WORDS, is_word_char};
+use crate::words::{FUNCTION_WORDS, is_proclitic_letter, is_word_char};
 
 /// The default gazetteers, compiled in from `gazetteers/` by `build.rs`: (file name, contents).
 static EMBEDDED: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/embedded_gazetteers.rs"));
@@ -670,7 +670,7 @@ fn parse_toml(path: &Path, text: &str) -> Result<ParsedToml, GazetteerError> {
         let normalized = normalize(word.get_ref()).trim().to_string();
         let mut letters = normalized.chars();
         let one_word = !normalized.is_empty() && normalized.chars().all(is_word_char);
-        let proclitic_first = matches!(letters.next(), Some('و' | 'ف' | 'ب' | 'ل' | 'ك'));
+        let proclitic_first = letters.next().is_some_and(is_proclitic_letter);
         if !one_word || !proclitic_first || letters.next().is_none() {
             let (line, column) = line_and_column(text, word.span().start);
             return Err(GazetteerError {

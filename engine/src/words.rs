@@ -150,6 +150,20 @@ pub(crate) const FUNCTION_WORDS: &[&str] = &[
 /// The proclitics a name may carry, in normalized spelling.
 pub const PROCLITICS: [&str; 11] = ["و", "ف", "ب", "ل", "ك", "وب", "ول", "وك", "فب", "فل", "فك"];
 
+/// Whether `c` is a one-letter proclitic, the first letter of every entry of [`PROCLITICS`].
+pub(crate) fn is_proclitic_letter(c: char) -> bool {
+    matches!(c, 'و' | 'ف' | 'ب' | 'ل' | 'ك')
+}
+
+/// The byte where the word starting at byte `at` of the normalized text `text` ends.
+pub(crate) fn word_end(text: &[u8], at: usize) -> usize {
+    let mut end = at;
+    while end < text.len() && is_word_char(char_at(text, end)) {
+        end += char_at(text, end).len_utf8();
+    }
+    end
+}
+
 /// What stands before a candidate inside its word.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Prefix {

@@ -623,15 +623,9 @@ fn check(args: CheckArgs) -> Result<ExitCode, Failure> {
     writeln!(out, "\nshared aliases: {}", shared.len())?;
     for alias in &shared {
         let all_short = alias.entities.iter().all(|(_, form)| *form == Form::Short);
-        let first_type = alias.entities[0].0.entity_type();
-        let places_of_one_type = matches!(first_type, "city" | "country" | "organization")
-            && alias
-                .entities
-                .iter()
-                .all(|(e, form)| e.entity_type() == first_type && *form != Form::Short);
         let how = if all_short {
             "short name, resolved by the full name in the document"
-        } else if places_of_one_type {
+        } else if alias.resolved_by_document_countries() {
             "shared by places or bodies of one type, resolved by the entities and countries the document names, else reported with every candidate"
         } else {
             "ambiguous, reported with every candidate"
