@@ -22,12 +22,12 @@ use crate::error::{Error, ExtractError};
 use crate::gazetteer::{Entity, Gazetteer, GazetteerSource, SurfaceKind};
 use crate::hash::{FastMap, FastSet};
 use crate::mention::{Form, Mention};
-use crate::normalize::{Normalizer, char_at, char_before, normalize};
+use crate::normalize::{Normalizer, char_before, normalize};
 use crate::offsets::{OffsetEncoding, to_encoding};
 use crate::trie::Trie;
 use crate::words::{
-    PROCLITICS, Prefix, WordChars, is_proclitic_letter, is_right_edge, is_word_char, prefix_before,
-    word_end,
+    PROCLITICS, Prefix, WordChars, is_proclitic_letter, is_word_char, prefix_before,
+    proclitic_letter_at, word_end,
 };
 
 /// Where a surface may stand inside a word.
@@ -626,8 +626,7 @@ impl Extractor {
             let (word, len) = self.word_chars.at(haystack, at);
             if !after_word {
                 self.candidates_at(normalizer, at, Prefix::WordStart, candidates);
-                if word {
-                    let first = char_at(haystack, at);
+                if word && let Some(first) = proclitic_letter_at(haystack, at) {
                     self.candidates_after_proclitics(normalizer, at, first, candidates);
                 }
             }
@@ -647,23 +646,23 @@ impl Extractor {
         candidates: &mut Vec<Candidate>,
     ) {
         let haystack = normalizer.as_bytes();
-        let letter_at = |i: usize| (i < haystack.len()).then(|| char_at(haystack, i));
-        if !is_proclitic_letter(first) {
+        debug_assert!(is_proclitic_letter(first));
+        let is_letter_at = |i: usize| i < haystack.len() && self.word_chars.at(haystack, i).0;
+        let next = at + first.len_utf8();
+        if !is_letter_at(next) {
             return;
         }
-        let next = at + first.len_utf8();
-        let Some(second) = letter_at(next).filter(|&c| is_word_char(c)) else {
-            return;
-        };
         let found_before = candidates.len();
         let one_letter = Prefix::Proclitic {
             len: next - at,
             ends_in_lam: first == 'ل',
         };
         self.candidates_at(normalizer, next, one_letter, candidates);
-        if matches!(first, 'و' | 'ف') && matches!(second, 'ب' | 'ل' | 'ك') {
+        if matches!(first, 'و' | 'ف')
+            && let Some(second @ ('ب' | 'ل' | 'ك')) = proclitic_letter_at(haystack, next)
+        {
             let after = next + second.len_utf8();
-            if letter_at(after).is_some_and(is_word_char) {
+            if is_letter_at(after) {
                 let two_letters = Prefix::Proclitic {
                     len: after - at,
                     ends_in_lam: second == 'ل',
@@ -710,7 +709,7 @@ impl Extractor {
         debug_assert_eq!(prefix, prefix_before(haystack, start));
         self.trie.matches_at(haystack, start, |end, pattern| {
             // The right edge first: most matches that fail, fail there.
-            if !is_right_edge(haystack, end)
+            if !self.word_chars.is_right_edge(haystack, end)
                 || !normalizer.is_source_boundary(start)
                 || !normalizer.is_source_boundary(end)
             {

@@ -46,6 +46,12 @@ impl WordChars {
         let c = char_at(text, at);
         (is_word_char(c), c.len_utf8())
     }
+
+    /// Whether byte `end` of the normalized text `text` is a word edge on the right.
+    #[inline]
+    pub(crate) fn is_right_edge(&self, text: &[u8], end: usize) -> bool {
+        end == text.len() || !self.at(text, end).0
+    }
 }
 
 fn is_other_word_char(c: char) -> bool {
@@ -155,6 +161,21 @@ pub(crate) fn is_proclitic_letter(c: char) -> bool {
     matches!(c, 'و' | 'ف' | 'ب' | 'ل' | 'ك')
 }
 
+/// The one-letter proclitic at byte `at` of the UTF-8 text `text`, if the character there is
+/// one, read from its two bytes: the scan for word starts asks it of every word.
+#[inline]
+pub(crate) fn proclitic_letter_at(text: &[u8], at: usize) -> Option<char> {
+    // و U+0648, ف U+0641, ل U+0644, ك U+0643 are D9 xx in UTF-8; ب U+0628 is D8 A8.
+    match (text[at], text.get(at + 1)?) {
+        (0xD9, 0x88) => Some('و'),
+        (0xD9, 0x81) => Some('ف'),
+        (0xD9, 0x84) => Some('ل'),
+        (0xD9, 0x83) => Some('ك'),
+        (0xD8, 0xA8) => Some('ب'),
+        _ => None,
+    }
+}
+
 /// The byte where the word starting at byte `at` of the normalized text `text` ends.
 pub(crate) fn word_end(text: &[u8], at: usize) -> usize {
     let mut end = at;
@@ -174,11 +195,6 @@ pub(crate) enum Prefix {
     Proclitic { len: usize, ends_in_lam: bool },
     /// The candidate starts inside a word, after letters that are not a proclitic.
     InsideWord,
-}
-
-/// Whether byte `end` of the normalized text `text` is a word edge on the right.
-pub(crate) fn is_right_edge(text: &[u8], end: usize) -> bool {
-    end == text.len() || !is_word_char(char_at(text, end))
 }
 
 /// What stands before byte `start` of the normalized text `text`, inside the same word.
@@ -349,9 +365,21 @@ mod tests {
     fn right_edges() {
         let text = "الصين، الصينيه-x";
         let bytes = text.as_bytes();
-        assert!(is_right_edge(bytes, "الصين".len()));
-        assert!(!is_right_edge(bytes, "الصين، الصين".len()));
-        assert!(is_right_edge(bytes, "الصين، الصينيه".len()));
-        assert!(is_right_edge(bytes, text.len()));
+        let words = WordChars::new();
+        assert!(words.is_right_edge(bytes, "الصين".len()));
+        assert!(!words.is_right_edge(bytes, "الصين، الصين".len()));
+        assert!(words.is_right_edge(bytes, "الصين، الصينيه".len()));
+        assert!(words.is_right_edge(bytes, text.len()));
+    }
+
+    #[test]
+    fn proclitic_letters_read_from_bytes_agree_with_the_characters() {
+        let text: String = ('\u{0600}'..='\u{06FF}').chain(['a', ' ', 'é']).collect();
+        for (at, c) in text.char_indices() {
+            let expected = is_proclitic_letter(c).then_some(c);
+            assert_eq!(proclitic_letter_at(text.as_bytes(), at), expected, "{c:?}");
+        }
+        // A lone lead byte at the end of a buffer is no letter.
+        assert_eq!(proclitic_letter_at(&[0xD9], 0), None);
     }
 }
