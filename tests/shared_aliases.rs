@@ -229,6 +229,7 @@ const REVIEWED: &[(&str, &[&str], &str)] = &[
         &[
             "person:bruno-rodriguez-parrilla",
             "person:delcy-rodriguez",
+            "person:jorge-rodriguez",
             "person:miguel-angel-rodriguez-mackay",
         ],
         SURNAME,
@@ -238,6 +239,7 @@ const REVIEWED: &[(&str, &[&str], &str)] = &[
         &[
             "person:alberto-fernandez",
             "person:cristina-fernandez-de-kirchner",
+            "person:laura-fernandez",
         ],
         SURNAME,
     ),
@@ -270,6 +272,7 @@ const REVIEWED: &[(&str, &[&str], &str)] = &[
             "person:kim-il-sung",
             "person:kim-jong-il",
             "person:kim-jong-un",
+            "person:kim-min-seok",
             "person:kim-yo-jong",
             "person:kim-yong-nam",
         ],
@@ -373,6 +376,49 @@ const REVIEWED: &[(&str, &[&str], &str)] = &[
         "طرابلس",
         &["city:tripoli", "city:tripoli-lb"],
         "Tripoli (Libya) and Tripoli (Lebanon): both named bare in the news, resolved by the country the document names, else reported with both candidates",
+    ),
+    ("تساي", &["person:cai-qi", "person:tsai-ing-wen"], SURNAME),
+    (
+        "تشافيز",
+        &["person:hugo-chavez", "person:rodrigo-chaves"],
+        SURNAME,
+    ),
+    (
+        "تورك",
+        &["person:danilo-turk", "person:volker-turk"],
+        SURNAME,
+    ),
+    (
+        "دينغ",
+        &["person:deng-xiaoping", "person:ding-xuexiang"],
+        SURNAME,
+    ),
+    (
+        "رحمان",
+        &["person:emomali-rahmon", "person:tarique-rahman"],
+        SURNAME,
+    ),
+    (
+        "عزت بيغوفيتش",
+        &["person:alija-izetbegovic", "person:bakir-izetbegovic"],
+        "father and son (Bosnia): resolved by the full name the document uses, else reported with both candidates",
+    ),
+    (
+        "كامارا",
+        &["person:kandia-camara", "person:moussa-dadis-camara"],
+        SURNAME,
+    ),
+    ("لام", &["person:carrie-lam", "person:to-lam"], SURNAME),
+    ("ماو", &["person:mao-ning", "person:mao-zedong"], SURNAME),
+    (
+        "يانغ",
+        &["person:philemon-yang", "person:yang-jiechi"],
+        SURNAME,
+    ),
+    (
+        "يعقوب",
+        &["person:halimah-yacob", "person:ismail-sabri-yaakob"],
+        SURNAME,
     ),
 ];
 
