@@ -85,7 +85,7 @@ fn expect(
 }
 
 /// As [`expect`], for a `text` that is a written form of the gazetteer surface `surface` (the
-/// lam-lam contraction drops its alif).
+/// lam-lam contraction drops its alif, or its whole article before a lam).
 fn expect_surface(
     problems: &mut Vec<String>,
     sentence: &str,
@@ -199,7 +199,11 @@ fn check_name(problems: &mut Vec<String>, id: &str, alias: &str, form: Form) -> 
         form,
     );
     if let Some(rest) = alias.strip_prefix('ا').filter(|r| r.starts_with('ل')) {
-        // للصين = ل + الصين: the span starts after the first ل.
+        // للصين = ل + الصين: the span starts after the first ل. Before a word that begins with
+        // ل, the article's lam merges into it: للجنة = ل + اللجنة.
+        let rest = rest
+            .strip_prefix("لل")
+            .map_or(rest, |_| &rest['ل'.len_utf8()..]);
         expect_surface(
             problems,
             &format!("وقدم الوفد الشكر ل{rest} على حسن الاستقبال."),

@@ -206,6 +206,21 @@ fn proclitics() {
             "للصينية",
             &[("لصينية", "country:CN", "demonym", "ل")],
         ),
+        (
+            "lam-lam before a word that begins with lam: the article's lam merges into it",
+            "وللجنة العسكرية المركزية",
+            &[(
+                "لجنة العسكرية المركزية",
+                "organization:central-military-commission",
+                "name",
+                "ول",
+            )],
+        ),
+        (
+            "a city whose name begins with lam, after the lam proclitic",
+            "زيارة للاذقية",
+            &[("لاذقية", "city:latakia", "name", "ل")],
+        ),
         ("no contraction without a lam proclitic", "بلصين ولصين", &[]),
         (
             "letters that are not a proclitic",

@@ -165,7 +165,14 @@ impl Patterns {
                     Attach::Proclitic
                 };
                 if attach == Attach::Proclitic && surface.starts_with("ال") {
-                    let lam_lam = surface['ا'.len_utf8()..].to_string();
+                    // ل + الصين is written للصين (the alif drops); ل + اللجنة is written للجنة
+                    // (the article's lam merges into the word's own, under a shadda).
+                    let dropped = if surface.starts_with("الل") {
+                        "ال"
+                    } else {
+                        "ا"
+                    };
+                    let lam_lam = surface[dropped.len()..].to_string();
                     patterns.add(
                         &mut index,
                         lam_lam,
