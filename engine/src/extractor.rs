@@ -73,8 +73,8 @@ struct Sense {
 /// patronymic, an extra given name: `ألكسندر غريغوريفيتش لوكاشينكو` for `ألكسندر لوكاشينكو`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 struct ComposedName {
-    /// Index into the heads table: every spelling of the head, normalized.
-    heads: usize,
+    /// Index into the spellings table: every spelling of the head and of the tail, normalized.
+    spellings: usize,
     /// Whether words may stand between head and tail: only for a head of three letters or more.
     inner_parts: bool,
     /// The pattern index (past the trie's own) whose single sense names the person.
@@ -88,8 +88,15 @@ struct Patterns {
     senses: Vec<Vec<Sense>>,
     /// For each pattern of `texts`, the composed names whose tail it is.
     composed: Vec<Vec<ComposedName>>,
-    /// The spellings of each composed name's head.
-    heads: Vec<Vec<String>>,
+    /// The spellings of each composed name's head and tail.
+    spellings: Vec<NameSpellings>,
+}
+
+/// Every spelling of a composed name's head and of its tail (one word), normalized.
+#[derive(Clone, Debug, Default)]
+struct NameSpellings {
+    heads: Vec<String>,
+    tails: Vec<String>,
 }
 
 /// A composed name being collected: its tails and heads (canonical first), and its sense.
@@ -105,7 +112,7 @@ impl Patterns {
             texts: Vec::new(),
             senses: Vec::new(),
             composed: Vec::new(),
-            heads: Vec::new(),
+            spellings: Vec::new(),
         };
         // Each pattern's text is kept once, as a key of this index, until the end.
         let mut index: FastMap<String, usize> = FastMap::default();
@@ -215,14 +222,17 @@ impl Patterns {
             let letters = parts.heads[0].chars().filter(|&c| is_word_char(c)).count();
             patterns.senses.push(vec![parts.sense]);
             let name = ComposedName {
-                heads: patterns.heads.len(),
+                spellings: patterns.spellings.len(),
                 // `X بن Y` takes no inner parts: the words after بن are the father's name and
                 // his own patronymic, not parts of this name (`سلمان بن عبدالعزيز والأمير حمد`
                 // is not `سلمان بن حمد`).
                 inner_parts: letters >= 3 && !ends_in_patronymic_particle(&parts.heads[0]),
                 pattern: patterns.senses.len() - 1,
             };
-            patterns.heads.push(parts.heads);
+            patterns.spellings.push(NameSpellings {
+                heads: parts.heads,
+                tails: parts.tails,
+            });
             for tail in tails {
                 patterns.composed[tail].push(name.clone());
             }
@@ -381,7 +391,7 @@ pub struct Extractor {
     trie: Trie,
     senses: Vec<Vec<Sense>>,
     composed: Vec<Vec<ComposedName>>,
-    heads: Vec<Vec<String>>,
+    spellings: Vec<NameSpellings>,
     word_chars: WordChars,
     /// Ordinary words that read as a proclitic and a name (normalized): no name is matched after
     /// their proclitic.
@@ -481,7 +491,7 @@ impl Extractor {
             proclitic_homographs,
             senses: patterns.senses,
             composed: patterns.composed,
-            heads: patterns.heads,
+            spellings: patterns.spellings,
             word_chars: WordChars::new(),
             stats,
         })
@@ -733,8 +743,8 @@ impl Extractor {
             }
             if prefix == Prefix::WordStart {
                 for name in &self.composed[pattern] {
-                    let heads = &self.heads[name.heads];
-                    if let Some(head_start) = composed_name_start(haystack, start, heads, name)
+                    let spellings = &self.spellings[name.spellings];
+                    if let Some(head_start) = composed_name_start(haystack, start, spellings, name)
                         && normalizer.is_source_boundary(head_start)
                     {
                         let prefix = prefix_before(haystack, head_start);
@@ -1091,9 +1101,10 @@ fn char_count(bytes: &[u8]) -> usize {
 fn composed_name_start(
     text: &[u8],
     tail_start: usize,
-    heads: &[String],
+    spellings: &NameSpellings,
     name: &ComposedName,
 ) -> Option<usize> {
+    let heads = &spellings.heads;
     let max_inner = if name.inner_parts { 2 } else { 0 };
     let tail_word = &text[tail_start..word_end(text, tail_start)];
     let mut at = tail_start; // the start of the word after the head, once found
@@ -1121,7 +1132,13 @@ fn composed_name_start(
             word_start -= char_before(text, word_start).len_utf8();
         }
         let word = &text[word_start..head_end];
-        if char_count(word) < 3 || has_article(word) || word == tail_word {
+        // An inner word is never the name's own tail, in any spelling: `سيرجي سوروفيكين
+        // وسيرغي سوروفكين` names the man twice, it is not one name with two inner words.
+        if char_count(word) < 3
+            || has_article(word)
+            || word == tail_word
+            || spellings.tails.iter().any(|t| t.as_bytes() == word)
+        {
             return None;
         }
         at = word_start;
@@ -1226,6 +1243,29 @@ mod tests {
         assert_eq!(extractor.extract(&large, &options).unwrap().len(), 200_000);
         let kept_large = SCRATCH.with(|s| s.borrow().capacity_bytes());
         assert!(kept_large <= SCRATCH_KEPT_BYTES, "{kept_large} bytes kept");
+    }
+
+    #[test]
+    fn a_spelling_of_the_tail_is_no_inner_part_of_the_same_name() {
+        let gazetteer = Gazetteer::from_files([(
+            std::path::PathBuf::from("p.toml"),
+            "[[entity]]\nid = \"person:marco-surovikin\"\nname_ar = \"ماركو سوروفيكين\"\nname_en = \"Marco Surovikin\"\n"
+                .to_string(),
+        )])
+        .unwrap();
+        let extractor = Extractor::new(gazetteer).unwrap();
+        let found: Vec<String> = extractor
+            .extract(
+                "التقى ماركو سوروفيكين وماريو سوروفكين",
+                &ExtractOptions::default(),
+            )
+            .unwrap()
+            .iter()
+            .map(|m| m.text.to_string())
+            .collect();
+        // `سوروفكين` is a generated spelling of the tail: the text names two men, or one twice,
+        // and the second head is not this name's; never one name with two inner words.
+        assert_eq!(found, ["ماركو سوروفيكين"]);
     }
 
     #[test]
