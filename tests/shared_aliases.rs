@@ -272,6 +272,7 @@ const REVIEWED: &[(&str, &[&str], &str)] = &[
             "person:kim-il-sung",
             "person:kim-jong-il",
             "person:kim-jong-un",
+            "person:kim-keon-hee",
             "person:kim-min-seok",
             "person:kim-yo-jong",
             "person:kim-yong-nam",
@@ -303,7 +304,6 @@ const REVIEWED: &[(&str, &[&str], &str)] = &[
         &["person:john-healey", "person:nikki-haley"],
         "Healey (UK) and Haley (US) are written alike, a context surname for both: resolved by the full name",
     ),
-    ("هان", &["person:han-duck-soo", "person:han-zheng"], SURNAME),
     ("هون", &["person:hun-manet", "person:hun-sen"], SURNAME),
     (
         "وانغ",
@@ -418,6 +418,97 @@ const REVIEWED: &[(&str, &[&str], &str)] = &[
     (
         "يعقوب",
         &["person:halimah-yacob", "person:ismail-sabri-yaakob"],
+        SURNAME,
+    ),
+    (
+        "الحزب الديمقراطي الحر",
+        &["organization:fdp", "organization:ldp-japan"],
+        "the Free Democratic Party (Germany) and the Liberal Democratic Party (Japan), both so named by the press: resolved by the country the document names, else reported with both candidates",
+    ),
+    (
+        "السنوار",
+        &["person:mohammed-sinwar", "person:yahya-sinwar"],
+        "brothers (Hamas): resolved by the full name the document uses, else reported with both candidates",
+    ),
+    (
+        "القنيطرة",
+        &["city:kenitra", "city:quneitra"],
+        "Kenitra (Morocco) and Quneitra (Syria): resolved by the country the document names, else reported with both candidates",
+    ),
+    (
+        "الكعبي",
+        &["person:akram-al-kaabi", "person:saad-al-kaabi"],
+        SURNAME,
+    ),
+    (
+        "أندرسون",
+        &["person:inger-andersen", "person:magdalena-andersson"],
+        SURNAME,
+    ),
+    (
+        "باتيل",
+        &[
+            "person:kash-patel",
+            "person:pratibha-patil",
+            "person:priti-patel",
+        ],
+        SURNAME,
+    ),
+    (
+        "باول",
+        &["person:jerome-powell", "person:jonathan-powell"],
+        SURNAME,
+    ),
+    ("تشو", &["person:cho-hyun", "person:cho-tae-yul"], SURNAME),
+    ("جيل", &["person:indermit-gill", "person:yvan-gil"], SURNAME),
+    ("خان", &["person:imran-khan", "person:sadiq-khan"], SURNAME),
+    (
+        "دقلو",
+        &["person:abdel-rahim-dagalo", "person:hemedti"],
+        "brothers (Sudan's RSF): resolved by the full name the document uses, else reported with both candidates",
+    ),
+    (
+        "فيدوروف",
+        &["person:ivan-fedorov", "person:mykhailo-fedorov"],
+        SURNAME,
+    ),
+    (
+        "كاتشينسكي",
+        &["person:jaroslaw-kaczynski", "person:lech-kaczynski"],
+        "twin brothers (Poland): resolved by the full name the document uses, else reported with both candidates",
+    ),
+    (
+        "كوبر",
+        &["person:brad-cooper", "person:yvette-cooper"],
+        SURNAME,
+    ),
+    (
+        "كويزومي",
+        &["person:junichiro-koizumi", "person:shinjiro-koizumi"],
+        "father and son (Japan): resolved by the full name the document uses, else reported with both candidates",
+    ),
+    (
+        "كيكل",
+        &["person:abu-aqla-keikal", "person:herbert-kickl"],
+        "Abu Aqla Keikal (Sudan) and Herbert Kickl (Austria) are spelled alike: resolved by the full name the document uses, else reported with both candidates",
+    ),
+    (
+        "ميلر",
+        &["person:matthew-miller", "person:stephen-miller"],
+        SURNAME,
+    ),
+    (
+        "نوفاك",
+        &["person:alexander-novak", "person:katalin-novak"],
+        SURNAME,
+    ),
+    (
+        "هان",
+        &[
+            "person:han-dong-hoon",
+            "person:han-duck-soo",
+            "person:han-zheng",
+        ],
         SURNAME,
     ),
 ];
