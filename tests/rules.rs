@@ -223,6 +223,11 @@ fn proclitics() {
         ),
         ("no contraction without a lam proclitic", "بلصين ولصين", &[]),
         (
+            "a not-name phrase hides the name inside it, and only there",
+            "عاد إلى مسقط رأسه ثم زار مسقط",
+            &[("مسقط", "city:muscat", "name", "")],
+        ),
+        (
             "letters that are not a proclitic",
             "مكازاخستان بوكازاخستان",
             &[],

@@ -95,6 +95,15 @@ pub enum Problem {
     /// A `proclitic_homographs` entry that is not one word starting with a proclitic letter
     /// (و ف ب ل ك) and a letter more.
     BadProcliticHomograph(String),
+    /// A `not_names` entry with no letter after normalization.
+    BadNotName(String),
+    /// A `not_names` entry that is a name or alias of an entity: it would hide that entity.
+    NotNameIsAName {
+        /// The phrase as written.
+        phrase: String,
+        /// The entity that has it.
+        id: String,
+    },
 }
 
 /// A gazetteer that failed to load: the file, where in it, and the problem. Its `Display` says
@@ -180,6 +189,13 @@ impl fmt::Display for GazetteerError {
                 f,
                 "short name {name:?} is in both `short_names` and `standalone_short_names`: \
                  keep it in one (standalone if it is distinctive, short_names otherwise)"
+            ),
+            Problem::BadNotName(phrase) => {
+                write!(f, "not-name phrase {phrase:?} has no letter")
+            }
+            Problem::NotNameIsAName { phrase, id } => write!(
+                f,
+                "not-name phrase {phrase:?} is a name of {id}: it would hide every mention of it"
             ),
             Problem::BadProcliticHomograph(word) => write!(
                 f,

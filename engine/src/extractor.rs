@@ -90,6 +90,8 @@ struct Patterns {
     composed: Vec<Vec<ComposedName>>,
     /// The spellings of each composed name's head and tail.
     spellings: Vec<NameSpellings>,
+    /// Whether each pattern (composed names included) is a not-name phrase.
+    not_name: Vec<bool>,
 }
 
 /// Every spelling of a composed name's head and of its tail (one word), normalized.
@@ -113,6 +115,7 @@ impl Patterns {
             senses: Vec::new(),
             composed: Vec::new(),
             spellings: Vec::new(),
+            not_name: Vec::new(),
         };
         // Each pattern's text is kept once, as a key of this index, until the end.
         let mut index: FastMap<String, usize> = FastMap::default();
@@ -203,6 +206,13 @@ impl Patterns {
                 );
             }
         }
+        // A not-name phrase is a pattern with no sense: matched as a candidate, it hides the
+        // names inside it, then yields nothing. No name shares its text (the loader checks).
+        let not_names: Vec<usize> = gazetteer
+            .not_names()
+            .iter()
+            .map(|phrase| patterns.pattern(&mut index, phrase))
+            .collect();
         let tail_patterns: Vec<Vec<usize>> = composed
             .iter()
             .map(|parts| {
@@ -236,6 +246,10 @@ impl Patterns {
             for tail in tails {
                 patterns.composed[tail].push(name.clone());
             }
+        }
+        patterns.not_name = vec![false; patterns.senses.len()];
+        for i in not_names {
+            patterns.not_name[i] = true;
         }
         patterns
     }
@@ -392,6 +406,8 @@ pub struct Extractor {
     senses: Vec<Vec<Sense>>,
     composed: Vec<Vec<ComposedName>>,
     spellings: Vec<NameSpellings>,
+    /// Whether each pattern is a not-name phrase ([`Gazetteer::not_names`]).
+    not_name: Vec<bool>,
     word_chars: WordChars,
     /// Ordinary words that read as a proclitic and a name (normalized): no name is matched after
     /// their proclitic.
@@ -492,6 +508,7 @@ impl Extractor {
             senses: patterns.senses,
             composed: patterns.composed,
             spellings: patterns.spellings,
+            not_name: patterns.not_name,
             word_chars: WordChars::new(),
             stats,
         })
@@ -627,6 +644,8 @@ impl Extractor {
         self.drop_fathers_in_patronymics(normalizer.as_bytes(), candidates);
         self.drop_unanchored_short_names(candidates);
         choose_longest(candidates, chosen);
+        // A chosen not-name phrase has hidden the names inside it; it names nothing itself.
+        chosen.retain(|c| !self.not_name[c.pattern]);
         self.resolve(chosen, resolved);
         self.mentions(text, normalizer, resolved, options)
     }
@@ -732,7 +751,9 @@ impl Extractor {
             {
                 return;
             }
-            if self.senses[pattern].iter().any(|s| s.attach.allows(prefix)) {
+            if self.not_name[pattern]
+                || self.senses[pattern].iter().any(|s| s.attach.allows(prefix))
+            {
                 candidates.push(Candidate {
                     start,
                     end,
@@ -777,6 +798,7 @@ impl Extractor {
         let entities = self.gazetteer.entities();
         candidates.retain(|c| {
             c.prefix != Prefix::WordStart
+                || self.not_name[c.pattern]
                 || !follows_patronymic_particle(text, c.start)
                 || self
                     .allowed_senses(c)
@@ -788,8 +810,10 @@ impl Extractor {
     /// full: they would never be reported, and must not hide another candidate.
     fn drop_unanchored_short_names(&self, candidates: &mut Vec<Candidate>) {
         let only_short = |c: &Candidate| {
-            self.allowed_senses(c)
-                .all(|s| s.form == Form::Short && !s.standalone)
+            !self.not_name[c.pattern]
+                && self
+                    .allowed_senses(c)
+                    .all(|s| s.form == Form::Short && !s.standalone)
         };
         if !candidates.iter().any(only_short) {
             return;
@@ -1266,6 +1290,29 @@ mod tests {
         // `سوروفكين` is a generated spelling of the tail: the text names two men, or one twice,
         // and the second head is not this name's; never one name with two inner words.
         assert_eq!(found, ["ماركو سوروفيكين"]);
+    }
+
+    #[test]
+    fn a_not_name_phrase_hides_the_name_inside_it_and_yields_nothing() {
+        let gazetteer = Gazetteer::from_files([(
+            std::path::PathBuf::from("p.toml"),
+            "not_names = [\"مسقط رأسه\"]\n[[entity]]\nid = \"city:muscat\"\nname_ar = \"مسقط\"\nname_en = \"Muscat\"\n"
+                .to_string(),
+        )])
+        .unwrap();
+        assert_eq!(gazetteer.not_names(), ["مسقط راسه"]);
+        let extractor = Extractor::new(gazetteer).unwrap();
+        let found: Vec<(usize, String)> = extractor
+            .extract(
+                "عاد إلى مسقط رأسه وإلى مسقط رأسهم ثم ومسقط رأسه ثم مسقط",
+                &ExtractOptions::default(),
+            )
+            .unwrap()
+            .iter()
+            .map(|m| (m.start, m.text.to_string()))
+            .collect();
+        // Only where the phrase is written whole (with a proclitic or not); رأسهم is another word.
+        assert_eq!(found, [(23, "مسقط".to_string()), (51, "مسقط".to_string())]);
     }
 
     #[test]

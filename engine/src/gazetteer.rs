@@ -42,6 +42,12 @@
 //! is matched after the proclitic of such a word; the name itself still is, written alone.
 //! [`Gazetteer::proclitic_homographs`] lists them.
 //!
+//! And `not_names`: phrases that hold a name but name nothing (`مسقط رأسه` "his birthplace" holds
+//! Muscat, `القوة القاهرة` "force majeure" holds Cairo). Each is matched like a name and, being
+//! longer, wins over the name inside it by the longest-match rule; then it is reported as nothing.
+//! A phrase that is itself a name or alias of an entity is refused. [`Gazetteer::not_names`]
+//! lists them.
+//!
 //! Loading validates everything and stops at the first problem with a [`GazetteerError`] that
 //! names the file, the line or entity, and the problem. The default gazetteers are compiled into
 //! the binary.
@@ -193,6 +199,7 @@ pub struct Gazetteer {
     version: String,
     refused: Vec<RefusedVariant>,
     proclitic_homographs: Vec<String>,
+    not_names: Vec<String>,
 }
 
 /// How many entities of one type a gazetteer holds, and how many surfaces they list.
@@ -251,6 +258,8 @@ struct TomlFile {
     refused_variants: Vec<String>,
     #[serde(default)]
     proclitic_homographs: Vec<toml::Spanned<String>>,
+    #[serde(default)]
+    not_names: Vec<toml::Spanned<String>>,
     #[serde(default)]
     entity: Vec<Record<toml::Spanned<String>>>,
 }
@@ -393,7 +402,10 @@ impl Gazetteer {
             version: String::new(),
             refused: Vec::new(),
             proclitic_homographs: Vec::new(),
+            not_names: Vec::new(),
         };
+        // Each not-name phrase with where it is written, checked against the names at the end.
+        let mut not_names: Vec<(String, PathBuf, usize, usize)> = Vec::new();
         let mut refused_variants: FastSet<String> = FastSet::default();
         let mut wants_variants: Vec<bool> = Vec::new();
         let mut first_file: FastMap<String, PathBuf> = FastMap::default();
@@ -416,6 +428,12 @@ impl Gazetteer {
                 gazetteer
                     .proclitic_homographs
                     .extend(parsed.proclitic_homographs);
+                not_names.extend(
+                    parsed
+                        .not_names
+                        .into_iter()
+                        .map(|(phrase, line, column)| (phrase, path.clone(), line, column)),
+                );
                 (parsed.source, parsed.records)
             };
             gazetteer.files.push(FileInfo {
@@ -449,11 +467,47 @@ impl Gazetteer {
                 gazetteer.entities.push(entity);
             }
         }
+        gazetteer.check_not_names(&not_names)?;
+        gazetteer.not_names = not_names.into_iter().map(|(p, ..)| p).collect();
+        gazetteer.not_names.sort_unstable();
+        gazetteer.not_names.dedup();
         gazetteer.version = format!("{:016x}", hash.finish());
         gazetteer.proclitic_homographs.sort_unstable();
         gazetteer.proclitic_homographs.dedup();
         gazetteer.generate_variants(&wants_variants, &refused_variants);
         Ok(gazetteer)
+    }
+
+    /// Refuses a not-name phrase that is a listed name or alias of an entity.
+    fn check_not_names(
+        &self,
+        not_names: &[(String, PathBuf, usize, usize)],
+    ) -> Result<(), GazetteerError> {
+        if not_names.is_empty() {
+            return Ok(());
+        }
+        let mut owner: FastMap<String, &str> = FastMap::default();
+        for entity in &self.entities {
+            for (surface, _) in entity.variant_sources() {
+                owner.insert(normalize(surface).trim().to_string(), &entity.id);
+            }
+        }
+        for (phrase, path, line, column) in not_names {
+            if let Some(id) = owner.get(phrase) {
+                return Err(GazetteerError {
+                    file: path.clone(),
+                    location: Location::Line {
+                        line: *line,
+                        column: Some(*column),
+                    },
+                    problem: Problem::NotNameIsAName {
+                        phrase: phrase.clone(),
+                        id: id.to_string(),
+                    },
+                });
+            }
+        }
+        Ok(())
     }
 
     /// Fills each entity's `generated_variants` (for those in `wanted`), less the variants in
@@ -571,6 +625,12 @@ impl Gazetteer {
         &self.proclitic_homographs
     }
 
+    /// The phrases listed as `not_names`, normalized and sorted: they hold a name but name
+    /// nothing, and hide the name inside them.
+    pub fn not_names(&self) -> &[String] {
+        &self.not_names
+    }
+
     /// Every entity, in file order.
     pub fn entities(&self) -> &[Entity] {
         &self.entities
@@ -626,6 +686,8 @@ struct ParsedToml {
     source: Option<String>,
     refused_variants: Vec<String>,
     proclitic_homographs: Vec<String>,
+    /// Normalized, with the line and column where each is written.
+    not_names: Vec<(String, usize, usize)>,
     records: Parsed,
 }
 
@@ -684,10 +746,27 @@ fn parse_toml(path: &Path, text: &str) -> Result<ParsedToml, GazetteerError> {
         }
         proclitic_homographs.push(normalized);
     }
+    let mut not_names = Vec::with_capacity(file.not_names.len());
+    for phrase in file.not_names {
+        let normalized = normalize(phrase.get_ref()).trim().to_string();
+        let (line, column) = line_and_column(text, phrase.span().start);
+        if !normalized.chars().any(is_word_char) {
+            return Err(GazetteerError {
+                file: path.to_path_buf(),
+                location: Location::Line {
+                    line,
+                    column: Some(column),
+                },
+                problem: Problem::BadNotName(phrase.into_inner()),
+            });
+        }
+        not_names.push((normalized, line, column));
+    }
     Ok(ParsedToml {
         source: file.source,
         refused_variants: file.refused_variants,
         proclitic_homographs,
+        not_names,
         records,
     })
 }
@@ -969,6 +1048,16 @@ mod tests {
                 "homographs.toml",
                 format!("proclitic_homographs = [\"و\"]\n{KZ}"),
                 "proclitic homograph \"و\" is not one word",
+            ),
+            (
+                "phrases.toml",
+                format!("not_names = [\"مسقط رأسه\",\n  \"كازاخستان\"]\n{KZ}"),
+                "phrases.toml:2:3: not-name phrase \"كازاخستان\" is a name of country:KZ",
+            ),
+            (
+                "phrases.toml",
+                format!("not_names = [\"«»\"]\n{KZ}"),
+                "phrases.toml:1:14: not-name phrase \"«»\" has no letter",
             ),
         ];
         for (name, text, expected) in cases {

@@ -619,6 +619,15 @@ fn check(args: CheckArgs) -> Result<ExitCode, Failure> {
     for word in homographs {
         writeln!(out, "homograph\t{word}")?;
     }
+    let not_names = gazetteer.not_names();
+    writeln!(
+        out,
+        "\nnot names: {} (phrases that hold a name and name nothing; they hide it)",
+        not_names.len()
+    )?;
+    for phrase in not_names {
+        writeln!(out, "not-name\t{phrase}")?;
+    }
     let shared = extractor.shared_aliases();
     writeln!(out, "\nshared aliases: {}", shared.len())?;
     for alias in &shared {
