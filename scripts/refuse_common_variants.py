@@ -162,7 +162,12 @@ def common_changed_word(source: str, variant: str) -> tuple[str, float] | None:
         return None
     before = set(words(source))
     changed = [w for w in words(variant) if w not in before]
-    scored = [(w, wordfreq.zipf_frequency(w, "ar")) for w in changed]
+    # A one-word variant is the whole mention: score every spelling the engine reads the same
+    # (`سوره` is also `سورة`, a sura; `ترقيه` is `ترقية`, a promotion). In a name of several words
+    # the other words still make the name, and a given name is frequent for being a name.
+    zipf = zipf_any_spelling if len(words(variant)) == 1 else (
+        lambda w: wordfreq.zipf_frequency(w, "ar"))
+    scored = [(w, zipf(w)) for w in changed]
     scored = [s for s in scored if s[1] >= THRESHOLD]
     return max(scored, key=lambda s: s[1]) if scored else None
 
