@@ -511,6 +511,65 @@ const REVIEWED: &[(&str, &[&str], &str)] = &[
         ],
         SURNAME,
     ),
+    (
+        "أربكان",
+        &["person:fatih-erbakan", "person:necmettin-erbakan"],
+        "father and son (Turkey): resolved by the full name the document uses, else reported with both candidates",
+    ),
+    (
+        "الجبالي",
+        &["person:hamadi-jebali", "person:hanafy-gebaly"],
+        SURNAME,
+    ),
+    (
+        "الخطيب",
+        &["person:ahmed-al-khateeb", "person:esmaeil-khatib"],
+        SURNAME,
+    ),
+    (
+        "الخليفي",
+        &["person:ahmed-al-kholifey", "person:mohammed-al-khulaifi"],
+        SURNAME,
+    ),
+    (
+        "الغنوشي",
+        &["person:mohamed-ghannouchi", "person:rached-ghannouchi"],
+        SURNAME,
+    ),
+    (
+        "المشاط",
+        &["person:mahdi-al-mashat", "person:rania-al-mashat"],
+        SURNAME,
+    ),
+    (
+        "بهلوي",
+        &["person:mohammad-reza-pahlavi", "person:reza-pahlavi"],
+        "father and son (Iran): resolved by the full name the document uses, else reported with both candidates",
+    ),
+    (
+        "حاجييف",
+        &["person:hikmet-hajiyev", "person:vepa-hajiyev"],
+        SURNAME,
+    ),
+    (
+        "خاتمي",
+        &["person:ahmad-khatami", "person:mohammad-khatami"],
+        SURNAME,
+    ),
+    (
+        "فوجيموري",
+        &["person:alberto-fujimori", "person:keiko-fujimori"],
+        "father and daughter (Peru): resolved by the full name the document uses, else reported with both candidates",
+    ),
+    (
+        "موسوي",
+        &[
+            "person:abbas-mousavi",
+            "person:abdolrahim-mousavi",
+            "person:mir-hossein-mousavi",
+        ],
+        SURNAME,
+    ),
 ];
 
 /// Every surface the gazetteers list, normalized (names, short names, demonym forms): the
