@@ -1249,6 +1249,22 @@ type EntitySet = HashSet<u32, BuildHasherDefault<EntityHasher>>;
 mod tests {
     use super::*;
 
+    /// An extractor over one gazetteer file `p.toml` of text `toml`.
+    fn extractor_of(toml: &str) -> Extractor {
+        let file = (std::path::PathBuf::from("p.toml"), toml.to_string());
+        Extractor::new(Gazetteer::from_files([file]).unwrap()).unwrap()
+    }
+
+    /// The text of each mention `extractor` finds in `text`.
+    fn found(extractor: &Extractor, text: &str) -> Vec<String> {
+        let mentions = extractor.extract(text, &ExtractOptions::default());
+        mentions
+            .unwrap()
+            .iter()
+            .map(|m| m.text.to_string())
+            .collect()
+    }
+
     #[test]
     fn a_large_text_does_not_leave_its_buffers_behind() {
         let gazetteer = Gazetteer::from_files([(
@@ -1271,37 +1287,23 @@ mod tests {
 
     #[test]
     fn a_spelling_of_the_tail_is_no_inner_part_of_the_same_name() {
-        let gazetteer = Gazetteer::from_files([(
-            std::path::PathBuf::from("p.toml"),
-            "[[entity]]\nid = \"person:marco-surovikin\"\nname_ar = \"ماركو سوروفيكين\"\nname_en = \"Marco Surovikin\"\n"
-                .to_string(),
-        )])
-        .unwrap();
-        let extractor = Extractor::new(gazetteer).unwrap();
-        let found: Vec<String> = extractor
-            .extract(
-                "التقى ماركو سوروفيكين وماريو سوروفكين",
-                &ExtractOptions::default(),
-            )
-            .unwrap()
-            .iter()
-            .map(|m| m.text.to_string())
-            .collect();
+        let extractor = extractor_of(
+            "[[entity]]\nid = \"person:marco-surovikin\"\nname_ar = \"ماركو سوروفيكين\"\nname_en = \"Marco Surovikin\"\n",
+        );
         // `سوروفكين` is a generated spelling of the tail: the text names two men, or one twice,
         // and the second head is not this name's; never one name with two inner words.
-        assert_eq!(found, ["ماركو سوروفيكين"]);
+        assert_eq!(
+            found(&extractor, "التقى ماركو سوروفيكين وماريو سوروفكين"),
+            ["ماركو سوروفيكين"]
+        );
     }
 
     #[test]
     fn a_not_name_phrase_hides_the_name_inside_it_and_yields_nothing() {
-        let gazetteer = Gazetteer::from_files([(
-            std::path::PathBuf::from("p.toml"),
-            "not_names = [\"مسقط رأسه\"]\n[[entity]]\nid = \"city:muscat\"\nname_ar = \"مسقط\"\nname_en = \"Muscat\"\n"
-                .to_string(),
-        )])
-        .unwrap();
-        assert_eq!(gazetteer.not_names(), ["مسقط راسه"]);
-        let extractor = Extractor::new(gazetteer).unwrap();
+        let extractor = extractor_of(
+            "not_names = [\"مسقط رأسه\"]\n[[entity]]\nid = \"city:muscat\"\nname_ar = \"مسقط\"\nname_en = \"Muscat\"\n",
+        );
+        assert_eq!(extractor.gazetteer().not_names(), ["مسقط راسه"]);
         let found: Vec<(usize, String)> = extractor
             .extract(
                 "عاد إلى مسقط رأسه وإلى مسقط رأسهم ثم ومسقط رأسه ثم مسقط",
@@ -1317,21 +1319,10 @@ mod tests {
 
     #[test]
     fn a_joined_variant_lends_no_parts_to_other_combinations() {
-        let gazetteer = Gazetteer::from_files([(
-            std::path::PathBuf::from("p.toml"),
-            "[[entity]]\nid = \"person:li-keqiang\"\nname_ar = \"لي كه تشيانغ\"\nname_en = \"Li Keqiang\"\n"
-                .to_string(),
-        )])
-        .unwrap();
-        let extractor = Extractor::new(gazetteer).unwrap();
-        let found = |text: &str| -> Vec<String> {
-            extractor
-                .extract(text, &ExtractOptions::default())
-                .unwrap()
-                .iter()
-                .map(|m| m.text.to_string())
-                .collect()
-        };
+        let extractor = extractor_of(
+            "[[entity]]\nid = \"person:li-keqiang\"\nname_ar = \"لي كه تشيانغ\"\nname_en = \"Li Keqiang\"\n",
+        );
+        let found = |text: &str| found(&extractor, text);
         // The joined variant itself, and the variants that keep the split, are found.
         assert_eq!(found("التقى لي كهتشيانغ"), ["لي كهتشيانغ"]);
         assert_eq!(found("التقى لي كه تشيانج"), ["لي كه تشيانج"]);

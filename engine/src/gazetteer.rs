@@ -734,32 +734,21 @@ fn parse_toml(path: &Path, text: &str) -> Result<ParsedToml, GazetteerError> {
         let one_word = !normalized.is_empty() && normalized.chars().all(is_word_char);
         let proclitic_first = letters.next().is_some_and(is_proclitic_letter);
         if !one_word || !proclitic_first || letters.next().is_none() {
-            let (line, column) = line_and_column(text, word.span().start);
-            return Err(GazetteerError {
-                file: path.to_path_buf(),
-                location: Location::Line {
-                    line,
-                    column: Some(column),
-                },
-                problem: Problem::BadProcliticHomograph(word.into_inner()),
-            });
+            let at = word.span().start;
+            let problem = Problem::BadProcliticHomograph(word.into_inner());
+            return Err(error_at(path, text, at, problem));
         }
         proclitic_homographs.push(normalized);
     }
     let mut not_names = Vec::with_capacity(file.not_names.len());
     for phrase in file.not_names {
         let normalized = normalize(phrase.get_ref()).trim().to_string();
-        let (line, column) = line_and_column(text, phrase.span().start);
+        let at = phrase.span().start;
         if !normalized.chars().any(is_word_char) {
-            return Err(GazetteerError {
-                file: path.to_path_buf(),
-                location: Location::Line {
-                    line,
-                    column: Some(column),
-                },
-                problem: Problem::BadNotName(phrase.into_inner()),
-            });
+            let problem = Problem::BadNotName(phrase.into_inner());
+            return Err(error_at(path, text, at, problem));
         }
+        let (line, column) = line_and_column(text, at);
         not_names.push((normalized, line, column));
     }
     Ok(ParsedToml {
@@ -769,6 +758,19 @@ fn parse_toml(path: &Path, text: &str) -> Result<ParsedToml, GazetteerError> {
         not_names,
         records,
     })
+}
+
+/// The error of `problem` at byte `at` of the file `path` whose text is `text`.
+fn error_at(path: &Path, text: &str, at: usize, problem: Problem) -> GazetteerError {
+    let (line, column) = line_and_column(text, at);
+    GazetteerError {
+        file: path.to_path_buf(),
+        location: Location::Line {
+            line,
+            column: Some(column),
+        },
+        problem,
+    }
 }
 
 fn parse_jsonl(path: &Path, text: &str) -> Result<Parsed, GazetteerError> {
