@@ -156,12 +156,19 @@ def words(text: str) -> list[str]:
     return text.replace("-", " ").split()
 
 
-def common_changed_word(source: str, variant: str) -> tuple[str, float] | None:
-    """The most frequent word that `variant` has and `source` has not, if it is common."""
+def common_changed_word(source: str, variant: str,
+                        name_words: frozenset[str] = frozenset()) -> tuple[str, float] | None:
+    """The most frequent word that `variant` has and `source` has not, if it is common. In a
+    variant of several words, a word that some listed name of several words has (`name_words`)
+    is a spelling of a name, however frequent (`سيرغي` in `سيرغي سوروفيكين`), as long as another
+    word of the variant is rare enough to make it a name (not `ابو عبده`, `كون لي`)."""
     if variant.replace(" ", "").replace("-", "") == source.replace(" ", "").replace("-", ""):
         return None
     before = set(words(source))
     changed = [w for w in words(variant) if w not in before]
+    several = words(variant)
+    if len(several) > 1 and any(wordfreq.zipf_frequency(w, "ar") < THRESHOLD for w in several):
+        changed = [w for w in changed if w not in name_words]
     # A one-word variant is the whole mention: score every spelling the engine reads the same
     # (`سوره` is also `سورة`, a sura; `ترقيه` is `ترقية`, a promotion). In a name of several words
     # the other words still make the name, and a given name is frequent for being a name.
@@ -220,8 +227,11 @@ def main() -> int:
 
     refused: dict[str, tuple[str, str, float]] = {}
     pairs = raw_variants(args.alam, target_dir)
+    # The words of the listed names of several words (the sources, normalized by the engine).
+    name_words = frozenset(w for source, _ in pairs if len(words(source)) > 1
+                           for w in words(source))
     for source, variant in sorted(pairs):
-        hit = common_changed_word(source, variant)
+        hit = common_changed_word(source, variant, name_words)
         if hit is not None and variant not in refused:
             refused[variant] = (source, hit[0], hit[1])
     one_words = {s.strip() for s in listed_surfaces(target_dir) if len(s.split()) == 1}
