@@ -1130,7 +1130,6 @@ fn composed_name_start(
 ) -> Option<usize> {
     let heads = &spellings.heads;
     let max_inner = if name.inner_parts { 2 } else { 0 };
-    let tail_word = &text[tail_start..word_end(text, tail_start)];
     let mut at = tail_start; // the start of the word after the head, once found
     for inner in 0..=max_inner {
         if at == 0 || text[at - 1] != b' ' {
@@ -1156,11 +1155,11 @@ fn composed_name_start(
             word_start -= char_before(text, word_start).len_utf8();
         }
         let word = &text[word_start..head_end];
-        // An inner word is never the name's own tail, in any spelling: `سيرجي سوروفيكين
-        // وسيرغي سوروفكين` names the man twice, it is not one name with two inner words.
+        // An inner word is never the name's own tail, in any spelling (the one matched here
+        // included): `سيرجي سوروفيكين وسيرغي سوروفكين` names the man twice, it is not one name
+        // with two inner words.
         if char_count(word) < 3
             || has_article(word)
-            || word == tail_word
             || spellings.tails.iter().any(|t| t.as_bytes() == word)
         {
             return None;
