@@ -330,6 +330,8 @@ pub fn run(args: ServeArgs) -> ExitCode {
                 return ExitCode::from(1);
             }
         };
+        // Listening for the stop signals before saying so: a signal from then on drains.
+        let stop = shutdown_signal();
         match listener.local_addr() {
             Ok(addr) => say.info(format_args!("serving on {addr}")),
             Err(e) => say.info(format_args!("serving on {} ({e})", args.addr)),
@@ -367,7 +369,7 @@ pub fn run(args: ServeArgs) -> ExitCode {
                 .map_err(LoadError::from)
         };
         let shutdown = async {
-            let signal = shutdown_signal().await;
+            let signal = stop.await;
             tracing::info!(signal, "signal received");
             // A second signal means the operator will not wait for the drain.
             tokio::spawn(async move {
